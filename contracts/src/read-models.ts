@@ -1,0 +1,202 @@
+import { z } from 'zod';
+
+/**
+ * Read-model shapes: what the projections compute and what the HTTP API returns.
+ * Durations are in seconds (numbers, fractions allowed); instants are ISO-8601 UTC strings.
+ */
+const instant = z.string().describe('ISO-8601 instant, UTC');
+const seconds = z.number().describe('seconds');
+
+export const DurationStatsSchema = z.object({
+  count: z.int(),
+  mean: seconds,
+  min: seconds,
+  max: seconds,
+  p50: seconds,
+  p90: seconds,
+  p99: seconds,
+  sum: seconds,
+});
+export type DurationStats = z.infer<typeof DurationStatsSchema>;
+
+export const SLA_STATES = ['none', 'on-track', 'at-risk', 'breached'] as const;
+export const SlaStateSchema = z.enum(SLA_STATES);
+export type SlaState = z.infer<typeof SlaStateSchema>;
+
+export const JOURNEY_STATES = ['in-progress', 'waiting-on-customer', 'completed'] as const;
+export const JourneyStateSchema = z.enum(JOURNEY_STATES);
+export type JourneyState = z.infer<typeof JourneyStateSchema>;
+
+export const SlaSchema = z.object({
+  state: SlaStateSchema,
+  promisedBy: instant.nullable(),
+  /** Seconds left before the promise (negative once breached); null without a promise. */
+  remainingSeconds: seconds.nullable(),
+});
+
+export const TimelineEventSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  department: z.string(),
+  occurredAt: instant,
+  activity: z.string().optional(),
+  actor: z.string().optional(),
+});
+
+export const TimelineStepSchema = z.object({
+  department: z.string(),
+  activity: z.string().nullable(),
+  /** When the case entered this department's queue (handoff requested, or the previous department's last event). */
+  queuedAt: instant.nullable(),
+  startedAt: instant.nullable(),
+  completedAt: instant.nullable(),
+  waitSeconds: seconds,
+  workSeconds: seconds,
+  outcome: z.string().optional(),
+});
+export type TimelineStep = z.infer<typeof TimelineStepSchema>;
+
+export const HandoffSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  requestedAt: instant,
+  startedAt: instant.nullable(),
+  delaySeconds: seconds.nullable(),
+  /** true for a HandoffRequested event; false when inferred from a change of department (imported logs). */
+  explicit: z.boolean(),
+  reason: z.string().optional(),
+});
+export type Handoff = z.infer<typeof HandoffSchema>;
+
+export const JourneyTotalsSchema = z.object({
+  leadTimeSeconds: seconds,
+  workSeconds: seconds,
+  waitSeconds: seconds,
+  customerWaitSeconds: seconds,
+  /** work / (lead − customer wait); null when that denominator is 0. */
+  flowEfficiency: z.number().nullable(),
+});
+
+export const JourneyTimelineSchema = z.object({
+  journeyId: z.string(),
+  journeyType: z.string().nullable(),
+  channel: z.string().nullable(),
+  state: JourneyStateSchema,
+  outcome: z.string().nullable(),
+  startedAt: instant,
+  lastEventAt: instant,
+  completedAt: instant.nullable(),
+  currentDepartment: z.string().nullable(),
+  departments: z.array(z.string()),
+  steps: z.array(TimelineStepSchema),
+  handoffs: z.array(HandoffSchema),
+  totals: JourneyTotalsSchema,
+  pingPongCount: z.int(),
+  sla: SlaSchema,
+  eventCount: z.int(),
+  events: z.array(TimelineEventSchema),
+});
+export type JourneyTimeline = z.infer<typeof JourneyTimelineSchema>;
+
+export const JourneySummarySchema = z.object({
+  journeyId: z.string(),
+  journeyType: z.string().nullable(),
+  state: JourneyStateSchema,
+  startedAt: instant,
+  lastEventAt: instant,
+  completedAt: instant.nullable(),
+  currentDepartment: z.string().nullable(),
+  departments: z.array(z.string()),
+  leadTimeSeconds: seconds,
+  slaState: SlaStateSchema,
+  breached: z.boolean(),
+  eventCount: z.int(),
+  pingPongCount: z.int(),
+});
+export type JourneySummary = z.infer<typeof JourneySummarySchema>;
+
+export const HandoffPairStatsSchema = DurationStatsSchema.extend({ from: z.string(), to: z.string() });
+export type HandoffPairStats = z.infer<typeof HandoffPairStatsSchema>;
+
+export const HandoffAnalyticsSchema = z.object({
+  pairs: z.array(HandoffPairStatsSchema),
+  journeys: z.int(),
+  handoffs: z.int(),
+});
+export type HandoffAnalytics = z.infer<typeof HandoffAnalyticsSchema>;
+
+export const ProcessMapDepartmentSchema = z.object({
+  department: z.string(),
+  journeys: z.int(),
+  events: z.int(),
+  work: DurationStatsSchema,
+  queue: DurationStatsSchema,
+  wip: z.int(),
+  queueLength: z.int(),
+});
+export const ProcessMapEdgeSchema = z.object({
+  from: z.string(),
+  to: z.string(),
+  count: z.int(),
+  delay: DurationStatsSchema,
+});
+export const ActivityNodeSchema = z.object({ activity: z.string(), count: z.int() });
+export const ProcessMapSchema = z.object({
+  departments: z.array(ProcessMapDepartmentSchema),
+  edges: z.array(ProcessMapEdgeSchema),
+  /** Activity-level directly-follows graph (performance DFG). */
+  activities: z.object({
+    nodes: z.array(ActivityNodeSchema),
+    edges: z.array(ProcessMapEdgeSchema),
+  }),
+});
+export type ProcessMap = z.infer<typeof ProcessMapSchema>;
+
+export const DepartmentWorkloadSchema = z.object({
+  department: z.string(),
+  wip: z.int().describe('journeys in started work here now'),
+  queueLength: z.int().describe('journeys handed to this department and not yet started'),
+  oldestWaiting: z
+    .object({ journeyId: z.string(), since: instant, waitingSeconds: seconds })
+    .nullable(),
+  throughputPerDay: z.number().describe('work completions per day over the last 7 days before the reference instant'),
+  completed: z.int(),
+  slaAtRisk: z.int(),
+  slaBreached: z.int(),
+});
+export type DepartmentWorkload = z.infer<typeof DepartmentWorkloadSchema>;
+
+export const DepartmentsSchema = z.object({ asOf: instant, departments: z.array(DepartmentWorkloadSchema) });
+
+export const CUSTOMER_STATES = ['in-progress', 'waiting-on-you', 'completed'] as const;
+/** Customer-safe: no actors, departments' internal reasons, delays or other customers. */
+export const CustomerStatusSchema = z.object({
+  journeyId: z.string(),
+  journeyType: z.string().nullable(),
+  stage: z.string(),
+  stepsDone: z.array(z.object({ label: z.string(), completedAt: instant })),
+  state: z.enum(CUSTOMER_STATES),
+  outcome: z.enum(['resolved', 'rejected', 'withdrawn']).nullable(),
+  lastUpdate: instant,
+  promisedBy: instant.nullable(),
+  onTrack: z.boolean().nullable(),
+  /** Monotonic per journey: changes whenever the status changes (SSE event id). */
+  version: z.int(),
+});
+export type CustomerStatus = z.infer<typeof CustomerStatusSchema>;
+
+export const AnalyticsFilterSchema = z.object({
+  from: z.iso.datetime({ offset: true }).optional().describe('only journeys active at or after this instant'),
+  to: z.iso.datetime({ offset: true }).optional().describe('only journeys that started before this instant'),
+  journeyType: z.string().min(1).max(128).optional(),
+});
+export type AnalyticsFilter = z.infer<typeof AnalyticsFilterSchema>;
+
+export const ReplaySchema = z.object({
+  asOf: instant,
+  handoffs: HandoffAnalyticsSchema,
+  processMap: ProcessMapSchema,
+  departments: z.array(DepartmentWorkloadSchema),
+  journeys: z.object({ total: z.int(), inProgress: z.int(), completed: z.int() }),
+});
+export type Replay = z.infer<typeof ReplaySchema>;

@@ -1,0 +1,49 @@
+import type {
+  AnalyticsFilter,
+  CustomerStatus,
+  DepartmentWorkload,
+  HandoffAnalytics,
+  JourneyState,
+  JourneySummary,
+  JourneyTimeline,
+  ProcessMap,
+  Replay,
+} from '@journeys/contracts';
+
+/**
+ * What the API, the CLI and the viewer ask of the projections. The runner's in-memory
+ * read models implement it; the pure folds behind it live next to this file.
+ */
+export interface JourneyListFilter {
+  journeyType?: string;
+  department?: string;
+  state?: JourneyState;
+  breached?: boolean;
+}
+
+export interface JourneyPage {
+  items: JourneySummary[];
+  /** Opaque; pass back as `cursor`. null on the last page. */
+  nextCursor: string | null;
+}
+
+export type ReadModelChange =
+  | { kind: 'journey'; journeyId: string; position: number }
+  | { kind: 'caught-up'; position: number };
+
+export interface JourneyQueries {
+  listJourneys(filter: JourneyListFilter, page: { cursor?: string; limit: number }): JourneyPage;
+  timeline(journeyId: string): JourneyTimeline | undefined;
+  /** The customer-safe status, from its own projection. */
+  customerStatus(journeyId: string): CustomerStatus | undefined;
+  handoffs(filter?: AnalyticsFilter): HandoffAnalytics;
+  processMap(filter?: AnalyticsFilter): ProcessMap;
+  /** Workload as of `now` (default: the newest event time seen, or the wall clock for live data). */
+  departments(filter?: AnalyticsFilter & { now?: string }): DepartmentWorkload[];
+  /** Every analytic as it stood at `instant`, by occurredAt. */
+  replay(instant: string, filter?: AnalyticsFilter): Replay;
+  /** Called after each applied batch with what changed (for SSE and the viewer). */
+  onChange(listener: (change: ReadModelChange) => void): () => void;
+  /** Global store position the read models reflect. */
+  readonly position: number;
+}
