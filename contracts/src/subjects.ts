@@ -10,7 +10,7 @@ export const DLQ_SUBJECTS = `${DLQ_SUBJECT_PREFIX}.>`;
 export const JOURNEY_STREAM_PREFIX = 'journey-';
 
 /** `journey.events.<department slug>.<type>` */
-export function eventSubject(department: string, type: EventType | string): string {
+export function eventSubject(department: string, type: EventType): string {
   return `${EVENTS_SUBJECT_PREFIX}.${departmentSlug(department)}.${type}`;
 }
 
