@@ -30,3 +30,12 @@ export const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 export function isDepartmentSlug(token: string): boolean {
   return SLUG_PATTERN.test(token);
 }
+
+/**
+ * The department of an imported event whose log names no department for it (no `org:group`
+ * in a log that has groups, or no `org:resource` in one that has only resources; e.g. 18 010
+ * automatic events of BPIC 2012). Events keep their place in the journey (activity flow,
+ * durations), but projections skip this department when they infer handoffs, as the process-mining
+ * reference does for events without the attribute: A → (unassigned) → B is one handoff A → B.
+ */
+export const UNASSIGNED_DEPARTMENT = '(unassigned)';

@@ -1,3 +1,4 @@
+import type { ValidationProblem } from '@journeys/contracts';
 import type { ExpectedRevision } from './port.ts';
 
 /** Base of every error the store raises on purpose; anything else is a bug or an outage. */
@@ -26,7 +27,12 @@ export class InvalidStreamNameError extends EventStoreError {
 
 export class InvalidEventError extends EventStoreError {
   override name = 'InvalidEventError';
-  constructor(message: string, readonly eventId?: string) {
+  constructor(
+    message: string,
+    readonly eventId?: string,
+    /** Every problem found, with its path (e.g. `[3].data.activity`). */
+    readonly problems: ValidationProblem[] = [],
+  ) {
     super(message);
   }
 }
@@ -48,4 +54,12 @@ export class EventIdConflictError extends EventStoreError {
 
 export class StoreUnavailableError extends EventStoreError {
   override name = 'StoreUnavailableError';
+}
+
+/** The batch is larger than the store accepts in one atomic append (EventStoreDB's max append size). */
+export class BatchTooLargeError extends EventStoreError {
+  override name = 'BatchTooLargeError';
+  constructor(readonly stream: string, readonly limitBytes: number) {
+    super(`the batch for ${stream} is larger than the store's atomic append limit of ${limitBytes} bytes: split it`);
+  }
 }

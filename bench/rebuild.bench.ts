@@ -1,0 +1,231 @@
+/**
+ * `pnpm bench rebuild [--quick]`: rebuilds every projection from stored events and, in the
+ * same run, has DuckDB load the same events (NDJSON) and compute the same handoff-pair
+ * statistics with window functions. Target: our full rebuild ≤ 1.0× DuckDB's load + query.
+ *
+ * Data sets: (1) simulated multi-department journeys (services/simulator), 1 000 000
+ * events (50 000 with --quick), appended to a SQLite store; (2) BPIC 2012 (262 200 events)
+ * imported with services/interop. "Our rebuild" = a projection runner following the
+ * store from position 0 until caught up (SQLite read, projection, every journey folded)
+ * plus computing the handoff analytics, the process map and the department workload.
+ */
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { finished } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+// bench/ is not a workspace package: import the packages by path (their own deps resolve from them).
+import type { EventStore } from '../services/event-store/src/index.ts';
+import { getSQLiteEventStore } from '../services/event-store/src/index.ts';
+import { createProjectionRunner, type JourneyReadModel } from '../projections/src/index.ts';
+import type { HandoffPairStats } from '../contracts/src/index.ts';
+import { appendJourneys, generateJourneys } from '../services/simulator/src/index.ts';
+import { importLog } from '../services/interop/src/index.ts';
+
+const quick = process.argv.includes('--quick');
+const SIM_EVENTS = quick ? 50_000 : 1_000_000;
+const BPIC = '/work/shared/data/logs/bpic2012.xes.gz';
+const root = fileURLToPath(new URL('..', import.meta.url));
+const work = mkdtempSync(join(tmpdir(), 'journeys-bench-rebuild-'));
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+
+const requireFromTests = createRequire(join(root, 'tests/package.json'));
+const { DuckDBInstance } = (await import(requireFromTests.resolve('@duckdb/node-api'))) as typeof import('@duckdb/node-api');
+
+const log = (s: string) => process.stderr.write(`${s}\n`);
+const secs = (ms: number) => (ms / 1000).toFixed(2);
+
+interface OurRun {
+  ms: number;
+  events: number;
+  journeys: number;
+  heapBytes: number;
+  model: JourneyReadModel;
+}
+
+async function ourRebuild(store: EventStore): Promise<OurRun> {
+  gc();
+  const heapBefore = process.memoryUsage().heapUsed;
+  const t0 = performance.now();
+  const runner = createProjectionRunner({ store, batchSize: 10_000 });
+  await runner.start();
+  await runner.waitUntilCaughtUp();
+  await runner.stop();
+  const model = runner.queries;
+  model.handoffs();
+  model.processMap();
+  model.departments();
+  const ms = performance.now() - t0;
+  gc();
+  const heapBytes = process.memoryUsage().heapUsed - heapBefore;
+  return { ms, events: model.eventCount, journeys: model.journeys.size, heapBytes, model };
+}
+
+async function exportNdjson(store: EventStore, file: string): Promise<void> {
+  const out = createWriteStream(file);
+  for await (const s of store.readAll()) {
+    if (!out.write(JSON.stringify({ position: s.position, ...s.event }) + '\n')) await new Promise((r) => out.once('drain', r));
+  }
+  out.end();
+  await finished(out);
+}
+
+interface DuckRun {
+  loadMs: number;
+  queryMs: number;
+  pairs: Map<string, { count: number; mean: number; min: number; max: number; p50: number; p90: number; p99: number }>;
+}
+
+/**
+ * `explicit`: a handoff is a HandoffRequested followed (LAG over the journey's
+ * HandoffRequested/WorkStarted events, by occurredAt then position) by a WorkStarted in
+ * its target department. Otherwise (imported logs): consecutive events whose departments differ.
+ */
+async function duckdb(file: string, explicit: boolean): Promise<DuckRun> {
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  const t0 = performance.now();
+  await c.run(
+    `CREATE TABLE ev AS SELECT * FROM read_json('${file}', format='newline_delimited', columns={position:'BIGINT', journeyId:'VARCHAR', type:'VARCHAR', department:'VARCHAR', occurredAt:'TIMESTAMPTZ', data:'STRUCT(toDepartment VARCHAR)'})`,
+  );
+  const t1 = performance.now();
+  const sql = explicit
+    ? `WITH x AS (
+         SELECT type, department, data.toDepartment AS target, epoch(occurredAt) AS t,
+                LAG(type) OVER w AS ptype, LAG(department) OVER w AS pdept, LAG(data.toDepartment) OVER w AS ptarget, LAG(epoch(occurredAt)) OVER w AS pt
+         FROM ev WHERE type IN ('HandoffRequested', 'WorkStarted')
+         WINDOW w AS (PARTITION BY journeyId ORDER BY occurredAt, position))
+       SELECT pdept AS f, department AS g, t - pt AS d FROM x WHERE type = 'WorkStarted' AND ptype = 'HandoffRequested' AND ptarget = department`
+    : `WITH x AS (
+         SELECT department, epoch(occurredAt) AS t, LAG(department) OVER w AS pdept, LAG(epoch(occurredAt)) OVER w AS pt
+         FROM ev WINDOW w AS (PARTITION BY journeyId ORDER BY occurredAt, position))
+       SELECT pdept AS f, department AS g, t - pt AS d FROM x WHERE pdept IS NOT NULL AND pdept <> department`;
+  const reader = await c.runAndReadAll(
+    `SELECT f, g, count(*)::INTEGER AS n, avg(d) AS mean, min(d) AS mn, max(d) AS mx,
+            quantile_cont(d, 0.5) AS p50, quantile_cont(d, 0.9) AS p90, quantile_cont(d, 0.99) AS p99
+     FROM (${sql}) GROUP BY f, g`,
+  );
+  const t2 = performance.now();
+  const pairs = new Map<string, { count: number; mean: number; min: number; max: number; p50: number; p90: number; p99: number }>();
+  for (const r of reader.getRowObjectsJS() as Record<string, unknown>[]) {
+    pairs.set(`${String(r.f)}\u0000${String(r.g)}`, {
+      count: Number(r.n), mean: Number(r.mean), min: Number(r.mn), max: Number(r.mx), p50: Number(r.p50), p90: Number(r.p90), p99: Number(r.p99),
+    });
+  }
+  c.closeSync();
+  db.closeSync();
+  return { loadMs: t1 - t0, queryMs: t2 - t1, pairs };
+}
+
+/** How far our pairs are from DuckDB's: pairs compared, count mismatches, worst percentile gap. */
+function agreement(ours: HandoffPairStats[], duck: DuckRun['pairs']) {
+  let countMismatch = 0;
+  let worstPct = 0;
+  let missing = 0;
+  for (const p of ours) {
+    const d = duck.get(`${p.from}\u0000${p.to}`);
+    if (!d) {
+      missing++;
+      continue;
+    }
+    if (d.count !== p.count) countMismatch++;
+    for (const k of ['p50', 'p90', 'p99'] as const) {
+      const gap = Math.abs(p[k] - d[k]);
+      if (gap > 1) worstPct = Math.max(worstPct, gap / Math.max(1, Math.abs(d[k])));
+    }
+  }
+  return { ours: ours.length, duck: duck.size, missing, countMismatch, worstPct };
+}
+
+interface Row {
+  name: string;
+  events: number;
+  journeys: number;
+  ours: OurRun;
+  duck: DuckRun;
+  agree: ReturnType<typeof agreement>;
+  setup: string;
+}
+
+async function dataset(name: string, setup: (store: EventStore) => Promise<string>, explicit: boolean): Promise<Row> {
+  const dir = join(work, name);
+  const store = getSQLiteEventStore({ path: join(dir, 'journeys.db') });
+  log(`[${name}] loading the store…`);
+  const setupNote = await setup(store);
+  const ndjson = join(dir, 'events.ndjson');
+  await exportNdjson(store, ndjson);
+  log(`[${name}] our rebuild…`);
+  const ours = await ourRebuild(store);
+  log(`[${name}]   ${ours.events} events, ${ours.journeys} journeys in ${secs(ours.ms)} s`);
+  log(`[${name}] DuckDB load + query…`);
+  const duck = await duckdb(ndjson, explicit);
+  log(`[${name}]   load ${secs(duck.loadMs)} s + query ${secs(duck.queryMs)} s`);
+  const agree = agreement(ours.model.handoffs().pairs, duck.pairs);
+  await store.close();
+  return { name, events: ours.events, journeys: ours.journeys, ours, duck, agree, setup: setupNote };
+}
+
+const rows: Row[] = [];
+try {
+  rows.push(
+    await dataset(
+      'simulated',
+      async (store) => {
+        const t0 = performance.now();
+        const events = [];
+        for (const e of generateJourneys({ seed: 2026, start: '2025-01-06T00:00:00Z', journeysPerDay: 400 })) {
+          events.push(e);
+          if (events.length >= SIM_EVENTS) break;
+        }
+        const r = await appendJourneys(store, events, { batchSize: 1000 });
+        return `simulator seed 2026, 400 journeys/day, first ${events.length} events; appended per journey in ${secs(performance.now() - t0)} s (${r.journeys} journeys)`;
+      },
+      true,
+    ),
+  );
+  if (!quick) {
+    rows.push(
+      await dataset(
+        'bpic2012',
+        async (store) => {
+          const t0 = performance.now();
+          const r = await importLog(store, BPIC);
+          return `imported with services/interop in ${secs(performance.now() - t0)} s (${r.journeys} journeys)`;
+        },
+        false,
+      ),
+    );
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+
+const lines: string[] = [];
+const now = new Date().toISOString();
+lines.push('# Benchmark: rebuild', '');
+lines.push(`Command: \`pnpm bench rebuild${quick ? ' --quick' : ''}\` · date ${now} · ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB · Node ${process.version}.`);
+lines.push('The machine is shared: other engineers\' work (tests, builds) was running at the same time, so treat the figures as indicative.', '');
+lines.push('**Ours** = a projection runner following the SQLite store from position 0 until caught up (read, project, fold every journey) and then computing the handoff analytics, the process map and the department workload.');
+lines.push('**DuckDB** (in-process, `@duckdb/node-api`) = `CREATE TABLE … AS SELECT * FROM read_json(<the same events as NDJSON>)` plus the handoff-pair statistics (count, mean, min, max, p50/p90/p99 with `quantile_cont`) computed with `LAG` over each journey\'s events ordered by occurredAt, position.', '');
+lines.push('Target: our full rebuild ≤ 1.0× DuckDB\'s load + query time.', '');
+lines.push('| data set | events | journeys | ours (s) | ours events/s | DuckDB load (s) | DuckDB query (s) | DuckDB total (s) | ratio ours/DuckDB | target met | heap per journey | handoff pairs agree |');
+lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|');
+for (const r of rows) {
+  const duckMs = r.duck.loadMs + r.duck.queryMs;
+  const ratio = r.ours.ms / duckMs;
+  const a = r.agree;
+  lines.push(
+    `| ${r.name} | ${r.events.toLocaleString('en')} | ${r.journeys.toLocaleString('en')} | ${secs(r.ours.ms)} | ${Math.round(r.events / (r.ours.ms / 1000)).toLocaleString('en')} | ${secs(r.duck.loadMs)} | ${secs(r.duck.queryMs)} | ${secs(duckMs)} | ${ratio.toFixed(2)}× | ${ratio <= 1 ? 'yes' : 'no'} | ${(r.ours.heapBytes / r.journeys / 1024).toFixed(1)} KiB | ${a.ours} ours / ${a.duck} DuckDB pairs, ${a.missing} missing, ${a.countMismatch} count mismatches, worst percentile gap ${(a.worstPct * 100).toFixed(2)}% |`,
+  );
+}
+lines.push('');
+for (const r of rows) lines.push(`- ${r.name}: ${r.setup}. Loading the store and writing the NDJSON are not timed.`);
+lines.push(
+  '- Heap per journey = heap used after the rebuild (after GC, with the read models held) minus before, divided by journeys: every journey keeps its events (projected to a compact record) so that a late event can be placed, and its fold.',
+  '- The simulated history is appended one journey stream at a time (as `appendJourneys` does), so the store is ordered by journey, not by time; the fold does not depend on that order.',
+  '- Count mismatches on the simulated set, if any, are handoffs our rule and the LAG rule see differently (e.g. a handoff answered after another department started work in between: we match the next WorkStarted in the target, LAG only the immediately next one).',
+);
+const md = lines.join('\n') + '\n';
+writeFileSync(join(root, 'docs/benchmarks/rebuild.md'), md);
+process.stdout.write(md);

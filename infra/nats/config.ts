@@ -1,0 +1,85 @@
+/**
+ * Renders a nats-server configuration for Journeys: JetStream on, one user per department
+ * whose publish permission is limited to `journey.events.<its slug>.>`, and one service user
+ * for ingest (and the API's HTTP ingress) that manages the streams, pulls, acks and
+ * dead-letters. Passwords are never written here: each is a `$VARIABLE` nats-server reads
+ * from its environment (`JOURNEY_NATS_PASSWORD_<SLUG>` with `-` as `_`, upper-cased). nats-server
+ * parses a variable's value as config: use passwords that start with a letter (or quote them).
+ *
+ *   tsx infra/nats/config.ts intake assessment billing > infra/nats/nats-server.conf
+ */
+import { departmentSlug } from '../../contracts/src/department.ts';
+
+export interface NatsConfigOptions {
+  /** Department names as the organisation writes them ("V5 3rd"): their slugs make the users. */
+  departments: string[];
+  /** Service user name; default `ingest`. */
+  ingestUser?: string;
+  /** Client port; omitted: set on the command line (`-p`). */
+  port?: number;
+  /** JetStream store dir; omitted: set on the command line (`-sd`). */
+  storeDir?: string;
+  /** Literal passwords (tests only); otherwise `$JOURNEY_NATS_PASSWORD_*` variables. */
+  passwords?: Record<string, string>;
+  /** Extra top-level blocks (cluster, server_name...). */
+  extra?: string;
+}
+
+export function passwordVariable(user: string): string {
+  return `JOURNEY_NATS_PASSWORD_${user.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+const q = (s: string) => JSON.stringify(s);
+
+export function renderNatsConfig(options: NatsConfigOptions): string {
+  const ingest = options.ingestUser ?? 'ingest';
+  const password = (user: string) => (options.passwords?.[user] !== undefined ? q(options.passwords[user]!) : `$${passwordVariable(user)}`);
+  const slugs = [...new Set(options.departments.map(departmentSlug))].sort();
+  if (slugs.includes(ingest)) throw new Error(`a department slug collides with the service user ${ingest}`);
+  const departmentUsers = slugs.map(
+    (slug) => `    # department ${slug}: may publish its own events only (JetStream acks come back on _INBOX)
+    {
+      user: ${q(slug)}
+      password: ${password(slug)}
+      permissions: {
+        publish: { allow: [${q(`journey.events.${slug}.>`)}] }
+        subscribe: { allow: ["_INBOX.>"] }
+      }
+    }`,
+  );
+  return `# Journeys nats-server configuration (rendered by infra/nats/config.ts: edit the department list there).
+${options.port !== undefined ? `port: ${options.port}\n` : ''}
+jetstream {
+${options.storeDir !== undefined ? `  store_dir: ${q(options.storeDir)}\n` : ''}  max_file_store: 64GB
+  max_memory_store: 256MB
+}
+
+# An event is at most 64 KiB; a dead letter keeps up to 1 MB of what was sent.
+max_payload: 2MB
+
+authorization {
+  users: [
+    # ingest workers and the API's HTTP ingress: create/update the streams, publish for any
+    # department (the API checks the caller's token), pull, ack, dead-letter, follow the
+    # max-deliveries advisories, and use KV buckets (customer status read model).
+    {
+      user: ${q(ingest)}
+      password: ${password(ingest)}
+      permissions: {
+        publish: { allow: ["journey.events.>", "journey.dlq.>", "$JS.API.>", "$JS.ACK.>", "$KV.>", "_INBOX.>"] }
+        subscribe: { allow: ["_INBOX.>", "$JS.EVENT.ADVISORY.>", "$KV.>"] }
+      }
+    }
+${departmentUsers.join('\n')}
+  ]
+}
+${options.extra ?? ''}`;
+}
+
+/** The departments of the shipped configuration and the demo; add yours and re-render. */
+export const DEFAULT_DEPARTMENTS = ['Intake', 'Assessment', 'Billing', 'Legal', 'Support'];
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const departments = process.argv.slice(2);
+  process.stdout.write(renderNatsConfig({ departments: departments.length > 0 ? departments : DEFAULT_DEPARTMENTS }));
+}

@@ -1,0 +1,151 @@
+import type {
+  HandoffAnalytics,
+  JourneySummary,
+  JourneyTimeline,
+  ProcessMap,
+  Replay,
+  DepartmentWorkload,
+  Problem,
+} from '@journeys/contracts';
+
+/**
+ * The viewer's only door to the API. The analyst token comes from `?token=` once, is kept
+ * in sessionStorage (so a reload or a shared link without it still works in this tab) and
+ * is stripped from the address bar so it does not end up in screenshots or history.
+ */
+const TOKEN_KEY = 'journeys.analystToken';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: Partial<Problem>,
+  ) {
+    super(problem.detail ?? problem.title ?? `HTTP ${status}`);
+  }
+  get isAuth(): boolean {
+    return this.status === 401 || this.status === 403;
+  }
+}
+
+export function takeToken(loc: Location = window.location, storage: Storage = window.sessionStorage): string | null {
+  const url = new URL(loc.href);
+  const fromUrl = url.searchParams.get('token');
+  if (fromUrl) {
+    storage.setItem(TOKEN_KEY, fromUrl);
+    url.searchParams.delete('token');
+    window.history.replaceState(null, '', url.pathname + url.search + url.hash);
+    return fromUrl;
+  }
+  return storage.getItem(TOKEN_KEY);
+}
+
+export function forgetToken(storage: Storage = window.sessionStorage): void {
+  storage.removeItem(TOKEN_KEY);
+}
+
+export interface Filter {
+  journeyType?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+export interface JourneyPage {
+  items: JourneySummary[];
+  nextCursor: string | null;
+}
+
+export interface ListQuery {
+  journeyType?: string | undefined;
+  department?: string | undefined;
+  state?: string | undefined;
+  cursor?: string | undefined;
+  limit?: number | undefined;
+}
+
+function query(params: object): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  }
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+export function createApi(token: string | null, base = '') {
+  async function get<T>(path: string, signal?: AbortSignal): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    const res = await fetch(base + path, { headers, signal: signal ?? null });
+    if (!res.ok) {
+      let problem: Partial<Problem> = { title: res.statusText, status: res.status };
+      try {
+        problem = (await res.json()) as Problem;
+      } catch {
+        // not a problem document: keep the status line
+      }
+      throw new ApiError(res.status, problem);
+    }
+    return (await res.json()) as T;
+  }
+
+  return {
+    token,
+    processMap: (f: Filter = {}) => get<ProcessMap>(`/api/analytics/process-map${query(f)}`),
+    handoffs: (f: Filter = {}) => get<HandoffAnalytics>(`/api/analytics/handoffs${query(f)}`),
+    departments: () => get<{ asOf: string; departments: DepartmentWorkload[] }>(`/api/analytics/departments`),
+    replay: (asOf: string, f: Filter = {}, signal?: AbortSignal) => get<Replay>(`/api/replay${query({ asOf, ...f })}`, signal),
+    journeys: (q: ListQuery = {}) => get<JourneyPage>(`/api/journeys${query(q)}`),
+    timeline: (id: string) => get<JourneyTimeline>(`/api/journeys/${encodeURIComponent(id)}`),
+    /**
+     * Many timelines at once, for the swimlanes and the replay tokens. Uses the API's bulk
+     * route when it has one, else fetches the listed journeys' timelines a few at a time.
+     */
+    async timelines(f: Filter, max: number, onProgress?: (n: number) => void): Promise<JourneyTimeline[]> {
+      const out: JourneyTimeline[] = [];
+      let cursor: string | undefined;
+      try {
+        do {
+          const page = await get<{ items: JourneyTimeline[]; nextCursor: string | null }>(
+            `/api/timelines${query({ journeyType: f.journeyType, cursor, limit: Math.min(1000, max - out.length) })}`,
+          );
+          out.push(...page.items);
+          onProgress?.(out.length);
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor && out.length < max);
+        return out;
+      } catch (err) {
+        if (!(err instanceof ApiError) || err.status !== 404 || out.length > 0) throw err;
+      }
+      const ids: string[] = [];
+      do {
+        const page = await get<JourneyPage>(`/api/journeys${query({ journeyType: f.journeyType, cursor, limit: Math.min(500, max - ids.length) })}`);
+        ids.push(...page.items.map((j) => j.journeyId));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor && ids.length < max);
+      let next = 0;
+      const worker = async () => {
+        while (next < ids.length) {
+          const id = ids[next++]!;
+          out.push(await get<JourneyTimeline>(`/api/journeys/${encodeURIComponent(id)}`));
+          if (out.length % 50 === 0) onProgress?.(out.length);
+        }
+      };
+      await Promise.all([worker(), worker(), worker(), worker(), worker(), worker()]);
+      onProgress?.(out.length);
+      return out;
+    },
+    /** The analyst change stream; EventSource cannot send headers, so the token rides in the query. */
+    stream(onChange: () => void, onError?: () => void, onOpen?: () => void): () => void {
+      if (typeof EventSource === 'undefined') return () => {};
+      const es = new EventSource(`${base}/api/stream${query({ token })}`);
+      const handler = () => onChange();
+      es.onmessage = handler;
+      for (const type of ['journey', 'resync']) es.addEventListener(type, handler);
+      es.onerror = () => onError?.();
+      es.onopen = () => onOpen?.();
+      return () => es.close();
+    },
+  };
+}
+
+export type Api = ReturnType<typeof createApi>;

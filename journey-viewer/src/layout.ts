@@ -1,0 +1,98 @@
+import type { ELK, ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
+
+export interface LaidNode {
+  id: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+export interface LaidEdge {
+  id: string;
+  from: string;
+  to: string;
+  points: [number, number][];
+  label: { x: number; y: number };
+}
+export interface Layout {
+  width: number;
+  height: number;
+  nodes: Map<string, LaidNode>;
+  edges: Map<string, LaidEdge>;
+}
+
+export const edgeId = (from: string, to: string) => `${from}\u2192${to}`;
+
+// ELK is most of the bundle: load it on first layout so the page and the widget start light.
+let elk: Promise<ELK> | null = null;
+const getElk = () => (elk ??= import('elkjs/lib/elk.bundled.js').then((m) => new m.default()));
+const cache = new Map<string, Promise<Layout>>();
+
+/**
+ * Layered (Sugiyama) layout by ELK: it breaks cycles itself, so rework loops and
+ * ping-pong between two departments draw as back edges instead of failing. Results are
+ * cached by graph shape so live updates and sliders never make the map jump.
+ */
+export function layoutGraph(nodes: readonly string[], edges: readonly { from: string; to: string }[]): Promise<Layout> {
+  const key = JSON.stringify([[...nodes].sort(), edges.map((e) => edgeId(e.from, e.to)).sort()]);
+  let hit = cache.get(key);
+  if (!hit) {
+    hit = run(nodes, edges);
+    cache.set(key, hit);
+    if (cache.size > 20) cache.delete(cache.keys().next().value!);
+  }
+  return hit;
+}
+
+async function run(nodes: readonly string[], edges: readonly { from: string; to: string }[]): Promise<Layout> {
+  const graph: ElkNode = {
+    id: 'root',
+    layoutOptions: {
+      'elk.algorithm': 'layered',
+      'elk.direction': 'RIGHT',
+      'elk.edgeRouting': 'SPLINES',
+      'elk.layered.spacing.nodeNodeBetweenLayers': '110',
+      'elk.spacing.nodeNode': '50',
+      'elk.spacing.edgeEdge': '14',
+      'elk.spacing.edgeLabel': '4',
+      'elk.edgeLabels.placement': 'CENTER',
+      'elk.layered.cycleBreaking.strategy': 'GREEDY',
+      'elk.padding': '[top=20,left=20,bottom=20,right=20]',
+    },
+    children: nodes.map((id) => ({ id, width: Math.max(140, 8 * id.length + 30), height: 52 })),
+    edges: edges.map(
+      (e): ElkExtendedEdge => ({
+        id: edgeId(e.from, e.to),
+        sources: [e.from],
+        targets: [e.to],
+        labels: [{ text: 'label', width: 64, height: 14 }],
+      }),
+    ),
+  };
+  const out = await (await getElk()).layout(graph);
+  const laidNodes = new Map<string, LaidNode>();
+  for (const c of out.children ?? []) {
+    laidNodes.set(c.id, { id: c.id, x: c.x ?? 0, y: c.y ?? 0, width: c.width ?? 0, height: c.height ?? 0 });
+  }
+  const laidEdges = new Map<string, LaidEdge>();
+  for (const e of (out.edges ?? []) as ElkExtendedEdge[]) {
+    const [from] = e.sources;
+    const [to] = e.targets;
+    const points: [number, number][] = [];
+    for (const s of e.sections ?? []) {
+      points.push([s.startPoint.x, s.startPoint.y]);
+      for (const b of s.bendPoints ?? []) points.push([b.x, b.y]);
+      points.push([s.endPoint.x, s.endPoint.y]);
+    }
+    const l = e.labels?.[0];
+    const mid = points[Math.floor(points.length / 2)] ?? [0, 0];
+    laidEdges.set(e.id, {
+      id: e.id,
+      from: from!,
+      to: to!,
+      points,
+      label: l && l.x !== undefined && l.y !== undefined ? { x: l.x + (l.width ?? 0) / 2, y: l.y + (l.height ?? 0) / 2 } : { x: mid[0], y: mid[1] },
+    });
+  }
+  return { width: out.width ?? 0, height: out.height ?? 0, nodes: laidNodes, edges: laidEdges };
+}

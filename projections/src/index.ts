@@ -1,0 +1,10 @@
+export type * from './queries.ts';
+export * from './projected-event.ts';
+export * from './journey-fold.ts';
+export * from './stats.ts';
+export * from './sla.ts';
+export * from './views.ts';
+export * from './aggregates.ts';
+export * from './read-model.ts';
+export * from './snapshot.ts';
+export * from './runner.ts';

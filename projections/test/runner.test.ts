@@ -1,0 +1,121 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { journeyStreamName, type JourneyEvent } from '@journeys/contracts';
+import { getSQLiteEventStore, type EventStore } from '@journeys/event-store';
+import { createProjectionRunner, type ProjectionRunner } from '../src/runner.ts';
+import { SNAPSHOT_FILE } from '../src/snapshot.ts';
+import type { ReadModelChange } from '../src/queries.ts';
+import { ev } from './support.ts';
+
+const dirs: string[] = [];
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0).reverse()) await c();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'journeys-runner-'));
+  dirs.push(d);
+  return d;
+}
+
+function openStore(dir: string, name = 'journeys.db'): EventStore {
+  const store = getSQLiteEventStore({ path: join(dir, name), pollIntervalMs: 20 });
+  closers.push(() => store.close());
+  return store;
+}
+
+function runner(store: EventStore, checkpointDir?: string): ProjectionRunner {
+  const r = createProjectionRunner({ store, ...(checkpointDir ? { checkpointDir } : {}), batchSize: 3, snapshotEveryMs: 0 });
+  closers.push(() => r.stop());
+  return r;
+}
+
+async function append(store: EventStore, events: JourneyEvent[]): Promise<number> {
+  let position = 0;
+  for (const e of events) position = (await store.append(journeyStreamName(e.journeyId), [e])).position;
+  return position;
+}
+
+const journey = (id: string, day: string) => [
+  ev('JourneyStarted', id, 'intake', `${day}T09:00:00Z`, { journeyType: 'claim', channel: 'web', customerRef: 'c' }),
+  ev('WorkStarted', id, 'intake', `${day}T09:10:00Z`, { activity: 'register' }),
+  ev('WorkCompleted', id, 'intake', `${day}T09:20:00Z`, { activity: 'register' }),
+  ev('HandoffRequested', id, 'intake', `${day}T09:20:00Z`, { toDepartment: 'billing' }),
+];
+
+describe('projection runner', () => {
+  it('catches up in batches, stays live, notifies and reports its lag', async () => {
+    const dir = tempDir();
+    const store = openStore(dir);
+    await append(store, [...journey('a', '2026-02-01'), ...journey('b', '2026-02-02')]);
+    const r = runner(store);
+    const changes: ReadModelChange[] = [];
+    r.queries.onChange((c) => changes.push(c));
+    await r.start();
+    await r.waitUntilCaughtUp();
+    expect(r.caughtUp()).toBe(true);
+    expect(r.lag()).toBe(0);
+    expect(r.queries.position).toBe(8);
+    expect(changes).toContainEqual({ kind: 'caught-up', position: 8 });
+    const before = r.queries.customerStatus('a')!;
+
+    // when a late event lands in the middle of journey a, and new work arrives
+    const late = ev('WorkStarted', 'a', 'billing', '2026-02-01T10:00:00Z', { activity: 'invoice' });
+    const position = await append(store, [late, ev('CustomerNotified', 'b', 'billing', '2026-02-02T12:00:00Z', { channel: 'sms' })]);
+    await r.waitForPosition(position);
+    expect(r.queries.timeline('a')!.handoffs[0]).toMatchObject({ from: 'intake', to: 'billing', delaySeconds: 2400 });
+    expect(changes).toContainEqual({ kind: 'journey', journeyId: 'a', position: expect.any(Number) });
+    expect(r.queries.customerStatus('a')!.version).toBeGreaterThan(before.version);
+    expect(r.queries.handoffs().pairs).toMatchObject([{ from: 'intake', to: 'billing', count: 1 }]);
+  });
+
+  it('continues from its snapshot, and ignores a snapshot that is corrupt or from another store', async () => {
+    const dir = tempDir();
+    const checkpoints = join(dir, 'checkpoints');
+    const store = openStore(dir);
+    await append(store, journey('a', '2026-02-01'));
+    const first = runner(store, checkpoints);
+    await first.start();
+    await first.waitUntilCaughtUp();
+    await first.stop();
+    expect(readFileSync(join(checkpoints, SNAPSHOT_FILE), 'utf8')).toContain('"position":4');
+
+    const head = await append(store, journey('b', '2026-02-02'));
+    const second = runner(store, checkpoints);
+    await second.start();
+    expect(second.snapshot).toEqual({ loaded: true, position: 4, events: 4 });
+    await second.waitForPosition(head);
+    await second.waitUntilCaughtUp();
+    expect([...second.queries.journeys.keys()].sort()).toEqual(['a', 'b']);
+    const expected = second.queries.processMap();
+    await second.stop();
+
+    writeFileSync(join(checkpoints, SNAPSHOT_FILE), '{"format":"journeys-projection-snapshot/1","position":3,"events":9,"journeys":1,"first":null,"last":null}\n["a",[[1,2');
+    const third = runner(store, checkpoints);
+    await third.start();
+    expect(third.snapshot?.loaded).toBe(false);
+    await third.waitUntilCaughtUp();
+    expect(third.queries.processMap()).toEqual(expected);
+    await third.stop();
+
+    const other = openStore(dir, 'other.db');
+    await append(other, journey('z', '2026-02-03').concat(journey('y', '2026-02-04')));
+    const fourth = runner(other, checkpoints);
+    await fourth.start();
+    expect(fourth.snapshot).toMatchObject({ loaded: false, reason: expect.stringContaining('does not match this store') });
+    await fourth.waitUntilCaughtUp();
+    expect([...fourth.queries.journeys.keys()].sort()).toEqual(['y', 'z']);
+  });
+
+  it('is caught up at once on an empty store', async () => {
+    const r = runner(openStore(tempDir()));
+    await r.start();
+    await r.waitUntilCaughtUp();
+    expect(r.lag()).toBe(0);
+    expect(r.queries.handoffs()).toEqual({ pairs: [], journeys: 0, handoffs: 0 });
+  });
+});

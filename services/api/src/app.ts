@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import express, { type Express } from 'express';
+import type { AppDeps } from './deps.ts';
+import { createCursorCodec } from './http/cursor.ts';
+import { createHttpLogger } from './http/logging.ts';
+import { createApiMetrics } from './metrics.ts';
+import { openApiDocument } from './openapi/document.ts';
+import { HttpProblem, problemHandler } from './problem.ts';
+import { analyticsRoutes } from './routes/analytics.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { statusCors } from './routes/cors.ts';
+import { eventsRoutes } from './routes/events.ts';
+import { journeysRoutes } from './routes/journeys.ts';
+import { opsRoutes } from './routes/ops.ts';
+import { streamRoutes } from './routes/streams.ts';
+import { tokenRoutes } from './routes/tokens.ts';
+import { viewerRoutes } from './routes/viewer.ts';
+import { ChangeHub } from './status-hub.ts';
+
+export interface JourneysApp extends Express {
+  /** Detaches the app from the projections (open streams end when their sockets close). */
+  closeApp(): void;
+}
+
+/** The Journeys HTTP API: every route of PRODUCT.md, problem+json errors, metrics, viewer. */
+export function createApp(deps: AppDeps): JourneysApp {
+  const app = express() as JourneysApp;
+  app.disable('x-powered-by');
+  app.set('etag', 'weak');
+  app.set('trust proxy', false);
+  // Express 5 defaults to the simple parser; arrays of repeated keys are refused by the schemas.
+  app.set('query parser', 'simple');
+
+  const metrics = createApiMetrics(deps.registry);
+  const cursors = createCursorCodec(deps.cursorKey ?? randomBytes(32));
+  const hub = new ChangeHub(deps.queries);
+
+  app.use(createHttpLogger(deps.logger));
+  app.use(metrics.middleware);
+  app.use((_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+
+  app.use(opsRoutes(deps));
+  app.get('/api/openapi.json', (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.json(openApiDocument());
+  });
+  app.use(['/api/journeys/:id/status', '/api/journeys/:id/status/stream'], statusCors(deps.widgetOrigins ?? '*'));
+  app.use(eventsRoutes(deps, metrics));
+  app.use(streamRoutes(deps, hub, metrics));
+  app.use(journeysRoutes(deps, cursors));
+  app.use(analyticsRoutes(deps));
+  app.use(auditRoutes(deps, cursors));
+  app.use(tokenRoutes(deps));
+  app.use(viewerRoutes(deps.viewerDir));
+
+  // Anything left: 405 for a known path with the wrong method would need a route table;
+  // a plain 404 problem is honest and never leaks which paths exist behind auth.
+  app.use((req, _res, next) => {
+    next(new HttpProblem(404, 'not-found', `No route ${req.method} ${req.path}.`));
+  });
+  app.use(problemHandler(deps.logger));
+
+  app.closeApp = () => hub.close();
+  return app;
+}

@@ -1,0 +1,60 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { forbidden, HttpProblem, unauthorized } from '../problem.ts';
+import { can, type Permission } from './access.ts';
+import type { Principal } from './principal.ts';
+import { TokenError, type Auth } from './tokens.ts';
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      principal?: Principal;
+    }
+  }
+}
+
+export function principalOf(req: Request): Principal {
+  if (!req.principal) throw new Error('route is missing its authenticate() middleware');
+  return req.principal;
+}
+
+/**
+ * Reads the bearer token. `?token=` is accepted only where `allowQueryToken` says so: the
+ * status routes and the streams, because EventSource and a widget's <script> cannot set
+ * headers. The token query parameter is redacted from logs (see http/logging.ts).
+ */
+export function authenticate(auth: Auth, options: { allowQueryToken?: boolean } = {}): RequestHandler {
+  return async (req: Request, _res: Response, next: NextFunction) => {
+    const header = req.headers.authorization;
+    let token: string | undefined;
+    if (header !== undefined) {
+      const m = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
+      if (!m) throw unauthorized('Use "Authorization: Bearer <token>".', 'invalid_request');
+      token = m[1];
+    } else if (options.allowQueryToken && typeof req.query.token === 'string') {
+      token = req.query.token;
+    }
+    if (token === undefined) throw unauthorized('This route needs a token: "Authorization: Bearer <token>" (see `journey token`).', 'invalid_request');
+    try {
+      req.principal = await auth.verify(token);
+    } catch (err) {
+      if (err instanceof TokenError) throw unauthorized(err.reason === 'expired' ? 'The token has expired.' : 'The token is not valid.');
+      throw err;
+    }
+    next();
+  };
+}
+
+export function authorize(permission: Permission): RequestHandler {
+  return (req, _res, next) => {
+    const principal = principalOf(req);
+    if (!can(principal, permission)) {
+      throw forbidden(`A ${principal.kind} token may not do this (needs ${permission}).`);
+    }
+    next();
+  };
+}
+
+export function isProblem(err: unknown): err is HttpProblem {
+  return err instanceof HttpProblem;
+}

@@ -1,0 +1,38 @@
+import { isDepartmentSlug, RoleSchema, type Role } from '@journeys/contracts';
+
+/** Who is calling, as read from a verified token. */
+export type Principal =
+  | { kind: 'admin'; role: 'admin'; expiresAt: number }
+  | { kind: 'analyst'; role: 'analyst'; expiresAt: number }
+  | { kind: 'auditor'; role: 'auditor'; expiresAt: number }
+  | { kind: 'department'; role: `department:${string}`; department: string; expiresAt: number }
+  | { kind: 'customer'; role: 'customer'; journeyId: string; expiresAt: number };
+
+export type PrincipalKind = Principal['kind'];
+
+/** Builds a principal from token claims; undefined when the claims do not make one. */
+export function principalFromClaims(role: unknown, journeyId: unknown, expiresAt: number): Principal | undefined {
+  const parsed = RoleSchema.safeParse(role);
+  if (!parsed.success) return undefined;
+  const r: Role = parsed.data;
+  switch (r) {
+    case 'admin':
+    case 'analyst':
+    case 'auditor':
+      if (journeyId !== undefined) return undefined;
+      return { kind: r, role: r, expiresAt } as Principal;
+    case 'customer':
+      if (typeof journeyId !== 'string' || journeyId.length === 0) return undefined;
+      return { kind: 'customer', role: 'customer', journeyId, expiresAt };
+    default: {
+      const department = r.slice('department:'.length);
+      if (!isDepartmentSlug(department) || journeyId !== undefined) return undefined;
+      return { kind: 'department', role: r as `department:${string}`, department, expiresAt };
+    }
+  }
+}
+
+/** What a log line or a metric may say about a caller: never the token. */
+export function describePrincipal(p: Principal): string {
+  return p.kind === 'customer' ? 'customer' : p.role;
+}

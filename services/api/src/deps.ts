@@ -1,0 +1,33 @@
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { EventStore } from '@journeys/event-store';
+import type { EventBus } from '@journeys/bus';
+import type { JourneyQueries } from '@journeys/projections';
+import type { Auth } from './auth/tokens.ts';
+
+/** What the API needs from the rest of the process; `journey serve` wires the real parts. */
+export interface AppDeps {
+  store: EventStore;
+  bus: EventBus;
+  queries: JourneyQueries;
+  auth: Auth;
+  /** Prometheus registry the app adds its metrics to and serves at /metrics. */
+  registry: Registry;
+  logger: Logger;
+  /** Key for cursor MACs; defaults to a random per-process key (cursors then die with the process). */
+  cursorKey?: string | Uint8Array;
+  /** Built viewer (`journey-viewer/dist`); `/` explains how to build it when absent. */
+  viewerDir?: string;
+  /** Serve /metrics without a token (for a scraper on a private network). Default false: admin only. */
+  metricsPublic?: boolean;
+  /** Heartbeat interval of server-sent-event streams; default 15 s. */
+  sseHeartbeatMs?: number;
+  /** Open streams allowed per token before 429; default 8. */
+  maxStreamsPerToken?: number;
+  /** Open streams allowed in total before 429; default 10 000. */
+  maxStreams?: number;
+  /** /readyz fails while the projections are more than this many events behind the store; default 1 000. */
+  readyMaxLag?: number;
+  /** Origins allowed to call the status routes from a browser (the widget); default `*`. */
+  widgetOrigins?: string;
+}

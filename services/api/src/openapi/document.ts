@@ -1,0 +1,353 @@
+import { z } from 'zod';
+import {
+  AcceptedSchema,
+  ChainVerificationSchema,
+  CustomerStatusSchema,
+  DepartmentsSchema,
+  HandoffAnalyticsSchema,
+  JourneyEventSchema,
+  JourneySummarySchema,
+  JourneyTimelineSchema,
+  ProblemSchema,
+  ProcessMapSchema,
+  ReplaySchema,
+  StoredEventSchema,
+  page,
+} from '@journeys/contracts';
+import type { Permission } from '../auth/access.ts';
+import { ACCESS } from '../auth/access.ts';
+import {
+  AnalyticsQuerySchema,
+  AuditQuerySchema,
+  DepartmentsQuerySchema,
+  EmptyQuerySchema,
+  HealthSchema,
+  IngressProblemSchema,
+  JourneyListQuerySchema,
+  ReadinessSchema,
+  ReplayQuerySchema,
+  StreamQuerySchema,
+  TimelineListQuerySchema,
+  TokenQuerySchema,
+  TokenRequestSchema,
+  TokenResponseSchema,
+} from '../schemas.ts';
+
+/** What a producer may send: id, occurredAt and schemaVersion are filled in when absent. */
+const JourneyEventInputSchema = z.discriminatedUnion(
+  'type',
+  JourneyEventSchema.options.map((v) => (v as unknown as z.ZodObject).partial({ id: true, occurredAt: true, schemaVersion: true })) as never,
+);
+
+const components: Record<string, z.ZodType> = {
+  Problem: ProblemSchema,
+  IngressProblem: IngressProblemSchema,
+  JourneyEvent: JourneyEventSchema,
+  JourneyEventInput: JourneyEventInputSchema,
+  Accepted: AcceptedSchema,
+  JourneySummary: JourneySummarySchema,
+  JourneyPage: page(JourneySummarySchema),
+  JourneyTimeline: JourneyTimelineSchema,
+  TimelinePage: page(JourneyTimelineSchema),
+  CustomerStatus: CustomerStatusSchema,
+  HandoffAnalytics: HandoffAnalyticsSchema,
+  ProcessMap: ProcessMapSchema,
+  Departments: DepartmentsSchema,
+  Replay: ReplaySchema,
+  StoredEvent: StoredEventSchema,
+  StoredEventPage: page(StoredEventSchema),
+  ChainVerification: ChainVerificationSchema,
+  Health: HealthSchema,
+  Readiness: ReadinessSchema,
+  TokenRequest: TokenRequestSchema,
+  TokenResponse: TokenResponseSchema,
+};
+
+interface Operation {
+  method: 'get' | 'post';
+  path: string;
+  summary: string;
+  description?: string;
+  permission?: Permission;
+  query?: z.ZodObject;
+  pathId?: boolean;
+  body?: { schema: object; description: string };
+  ok: { status: number; description: string; content: Record<string, { schema: object }> };
+  errors: number[];
+}
+
+const ref = (name: keyof typeof components | string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (name: string) => ({ 'application/json': { schema: ref(name) } });
+
+const OPERATIONS: Operation[] = [
+  {
+    method: 'post',
+    path: '/api/events',
+    summary: 'Publish one event or an array of up to 1 000 (at most 1 000 000 bytes)',
+    description:
+      'Validates every event (all or nothing: one invalid event refuses the request, listing every problem with paths such as `[3].data.activity`), then publishes them on the bus and answers 202 once the bus acknowledged each. `id`, `occurredAt` and `schemaVersion` are filled in when absent; send your own `id` to make retries idempotent. A department token publishes only its own department (403). When the bus takes only some events, the 503 lists `accepted` and `notAccepted` ids.',
+    permission: 'events:publish',
+    body: {
+      description: 'One event, or an array of events',
+      schema: { oneOf: [ref('JourneyEventInput'), { type: 'array', items: ref('JourneyEventInput'), minItems: 1, maxItems: 1000 }] },
+    },
+    ok: { status: 202, description: 'Every event was durably accepted by the bus', content: json('Accepted') },
+    errors: [400, 401, 403, 409, 413, 415, 503],
+  },
+  {
+    method: 'get',
+    path: '/api/journeys',
+    summary: 'List journeys (summaries), newest activity first, cursor-paginated',
+    permission: 'journeys:read',
+    query: JourneyListQuerySchema,
+    ok: { status: 200, description: 'One page', content: json('JourneyPage') },
+    errors: [400, 401, 403],
+  },
+  {
+    method: 'get',
+    path: '/api/timelines',
+    summary: 'Full timelines of the listed journeys (for the viewer)',
+    permission: 'journeys:read',
+    query: TimelineListQuerySchema,
+    ok: { status: 200, description: 'One page', content: json('TimelinePage') },
+    errors: [400, 401, 403],
+  },
+  {
+    method: 'get',
+    path: '/api/journeys/{id}',
+    summary: "A journey's timeline: steps, handoffs, totals, SLA",
+    permission: 'journeys:read',
+    pathId: true,
+    query: EmptyQuerySchema,
+    ok: { status: 200, description: 'The timeline (ETag; If-None-Match answers 304)', content: json('JourneyTimeline') },
+    errors: [400, 401, 403, 404],
+  },
+  {
+    method: 'get',
+    path: '/api/journeys/{id}/status',
+    summary: 'The customer-safe status of one journey',
+    description: 'A customer token opens only its own journey. The token may be passed as `?token=`. ETag = status version.',
+    permission: 'status:read',
+    pathId: true,
+    query: TokenQuerySchema,
+    ok: { status: 200, description: 'The status', content: json('CustomerStatus') },
+    errors: [400, 401, 403, 404],
+  },
+  {
+    method: 'get',
+    path: '/api/journeys/{id}/status/stream',
+    summary: 'The customer-safe status as server-sent events, on every change',
+    description:
+      'Events `status` with `id` = status version (send `Last-Event-ID` to resume), comment heartbeats, and `token-expired` before the stream closes when the token expires. A slow client skips intermediate versions and gets the newest.',
+    permission: 'status:read',
+    pathId: true,
+    query: StreamQuerySchema,
+    ok: { status: 200, description: 'An event stream of CustomerStatus', content: { 'text/event-stream': { schema: ref('CustomerStatus') } } },
+    errors: [400, 401, 403, 404, 429],
+  },
+  {
+    method: 'get',
+    path: '/api/stream',
+    summary: 'Read-model changes for the viewer, as server-sent events',
+    description: 'Events `hello`, `journey` ({journeyId, position}), `caught-up` ({position}) and `resync` (reload everything).',
+    permission: 'stream:read',
+    query: StreamQuerySchema,
+    ok: { status: 200, description: 'An event stream', content: { 'text/event-stream': { schema: { type: 'object' } } } },
+    errors: [400, 401, 403, 429],
+  },
+  {
+    method: 'get',
+    path: '/api/analytics/handoffs',
+    summary: 'Handoff delay statistics per (from, to) department pair',
+    permission: 'analytics:read',
+    query: AnalyticsQuerySchema,
+    ok: { status: 200, description: 'Per-pair statistics', content: json('HandoffAnalytics') },
+    errors: [400, 401, 403],
+  },
+  {
+    method: 'get',
+    path: '/api/analytics/process-map',
+    summary: 'Departments (work, queue, WIP) and edges (count, delay)',
+    permission: 'analytics:read',
+    query: AnalyticsQuerySchema,
+    ok: { status: 200, description: 'The process map', content: json('ProcessMap') },
+    errors: [400, 401, 403],
+  },
+  {
+    method: 'get',
+    path: '/api/analytics/departments',
+    summary: 'Workload per department: WIP, queue, oldest waiting, throughput, SLA risk',
+    description: 'A department token sees its own department only.',
+    permission: 'workload:read',
+    query: DepartmentsQuerySchema,
+    ok: { status: 200, description: 'Workload', content: json('Departments') },
+    errors: [400, 401, 403],
+  },
+  {
+    method: 'get',
+    path: '/api/replay',
+    summary: 'Every analytic as it stood at `asOf`',
+    permission: 'analytics:read',
+    query: ReplayQuerySchema,
+    ok: { status: 200, description: 'The analytics at that instant', content: json('Replay') },
+    errors: [400, 401, 403],
+  },
+  {
+    method: 'get',
+    path: '/api/audit/events',
+    summary: 'Every stored event with its global position',
+    description: 'Cursor-paginated by global position. With `Accept: application/x-ndjson` the whole filtered history is streamed, one StoredEvent per line.',
+    permission: 'audit:read',
+    query: AuditQuerySchema,
+    ok: {
+      status: 200,
+      description: 'One page, or the NDJSON stream',
+      content: { 'application/json': { schema: ref('StoredEventPage') }, 'application/x-ndjson': { schema: ref('StoredEvent') } },
+    },
+    errors: [400, 401, 403],
+  },
+  {
+    method: 'get',
+    path: '/api/audit/verify',
+    summary: 'Walks the tamper-evident hash chain and names the first broken position',
+    permission: 'audit:read',
+    query: EmptyQuerySchema,
+    ok: { status: 200, description: 'The verification (ok: false when broken)', content: json('ChainVerification') },
+    errors: [400, 401, 403],
+  },
+  {
+    method: 'post',
+    path: '/api/tokens',
+    summary: 'Issue a token (e.g. a customer token for the status widget)',
+    permission: 'tokens:issue',
+    body: { description: 'Role, journey (customer only) and lifetime', schema: ref('TokenRequest') },
+    ok: { status: 201, description: 'The signed token', content: json('TokenResponse') },
+    errors: [400, 401, 403, 415],
+  },
+  {
+    method: 'get',
+    path: '/healthz',
+    summary: 'Liveness',
+    ok: { status: 200, description: 'The process is up', content: json('Health') },
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/readyz',
+    summary: 'Readiness: store reachable, bus connected, projections caught up',
+    ok: { status: 200, description: 'Ready', content: json('Readiness') },
+    errors: [503],
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics (admin token unless configured public)',
+    permission: 'metrics:read',
+    ok: { status: 200, description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } },
+    errors: [401, 403],
+  },
+  {
+    method: 'get',
+    path: '/api/openapi.json',
+    summary: 'This document',
+    ok: { status: 200, description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } },
+    errors: [],
+  },
+];
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Invalid request: every problem is listed in `problems`',
+  401: 'Missing, malformed, expired or forged token',
+  403: 'The token may not do this',
+  404: 'No such journey or route',
+  409: 'Conflicting ids in one request',
+  413: 'Body larger than 1 000 000 bytes or more than 1 000 events',
+  415: 'Body is not JSON',
+  429: 'Too many open streams for this token',
+  503: 'A dependency (bus, store) is unavailable',
+};
+
+function stripSchemaKey(schema: Record<string, unknown>): Record<string, unknown> {
+  const { $schema: _ignored, ...rest } = schema;
+  return rest;
+}
+
+function queryParameters(schema: z.ZodObject): object[] {
+  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as {
+    properties?: Record<string, { description?: string }>;
+    required?: string[];
+  };
+  return Object.entries(json.properties ?? {}).map(([name, prop]) => ({
+    name,
+    in: 'query',
+    required: json.required?.includes(name) ?? false,
+    ...(prop.description ? { description: prop.description } : {}),
+    schema: prop,
+  }));
+}
+
+let cached: object | undefined;
+
+/** OpenAPI 3.1, generated from the zod schemas the handlers parse and the projections return. */
+export function openApiDocument(): object {
+  if (cached) return cached;
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(components)) registry.add(schema, { id });
+  const generated = z.toJSONSchema(registry, {
+    target: 'draft-2020-12',
+    io: 'output',
+    unrepresentable: 'any',
+    uri: (id) => `#/components/schemas/${id}`,
+  }) as { schemas: Record<string, Record<string, unknown>> };
+  const schemas = Object.fromEntries(Object.entries(generated.schemas).map(([k, v]) => [k, stripSchemaKey(v)]));
+  // The input schema is about requests: generate it on the input side (defaults optional).
+  schemas.JourneyEventInput = stripSchemaKey(z.toJSONSchema(JourneyEventInputSchema, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>);
+  schemas.TokenRequest = stripSchemaKey(z.toJSONSchema(TokenRequestSchema, { target: 'draft-2020-12', io: 'input' }) as Record<string, unknown>);
+
+  const paths: Record<string, Record<string, object>> = {};
+  for (const op of OPERATIONS) {
+    const parameters: object[] = [];
+    if (op.pathId) parameters.push({ name: 'id', in: 'path', required: true, description: 'journey id (1–128 printable characters)', schema: { type: 'string', minLength: 1, maxLength: 128 } });
+    if (op.query) parameters.push(...queryParameters(op.query));
+    const responses: Record<string, object> = {
+      [String(op.ok.status)]: { description: op.ok.description, content: op.ok.content },
+    };
+    for (const status of op.errors) {
+      responses[String(status)] = {
+        description: ERROR_TEXT[status] ?? 'Error',
+        content: { 'application/problem+json': { schema: ref(op.path === '/api/events' && status === 503 ? 'IngressProblem' : 'Problem') } },
+      };
+    }
+    const roles = op.permission ? ACCESS[op.permission] : undefined;
+    const operation: Record<string, unknown> = {
+      operationId: `${op.method}${op.path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
+      summary: op.summary,
+      description: [op.description, roles ? `Roles: ${roles.join(', ')}.` : 'Public.'].filter(Boolean).join('\n\n'),
+      ...(parameters.length ? { parameters } : {}),
+      ...(op.body ? { requestBody: { required: true, description: op.body.description, content: { 'application/json': { schema: op.body.schema } } } } : {}),
+      responses,
+      ...(op.permission ? { security: [{ bearer: [] }] } : { security: [] }),
+    };
+    (paths[op.path] ??= {})[op.method] = operation;
+  }
+
+  cached = {
+    openapi: '3.1.0',
+    info: {
+      title: 'Journeys API',
+      version: '1.0.0',
+      description: 'Event-sourced process tracking: ingest department events, read journeys, analytics, customer status and the audit trail. Every error is application/problem+json (RFC 9457).',
+    },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+    paths,
+    components: {
+      schemas,
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A token from `journey token --role …` or POST /api/tokens' },
+      },
+    },
+  };
+  return cached;
+}

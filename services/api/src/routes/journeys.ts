@@ -1,0 +1,86 @@
+import type { Request, Response, Router } from 'express';
+import type { AppDeps } from '../deps.ts';
+import { authenticate, authorize, principalOf } from '../auth/middleware.ts';
+import { invalidCursor, type CursorCodec } from '../http/cursor.ts';
+import { parseInput } from '../http/query.ts';
+import { forbidden, notFound } from '../problem.ts';
+import { EmptyQuerySchema, JourneyIdParamSchema, JourneyListQuerySchema, TimelineListQuerySchema, TokenQuerySchema } from '../schemas.ts';
+import type { JourneyState } from '@journeys/contracts';
+import type { JourneyListFilter } from '@journeys/projections';
+import { router } from './async.ts';
+
+/** Sends JSON with an ETag; Express answers If-None-Match with 304 itself (req.fresh). */
+export function sendJson(res: Response, body: unknown, etag?: string): void {
+  if (etag !== undefined) res.setHeader('ETag', etag);
+  // Read models change as events arrive: caches must revalidate, and a 304 costs nothing.
+  res.setHeader('Cache-Control', 'private, no-cache');
+  res.json(body);
+}
+
+export function journeyId(req: Request): string {
+  return parseInput(JourneyIdParamSchema, { id: req.params.id }, 'path').id;
+}
+
+function listFilter(q: { journeyType?: string | undefined; department?: string | undefined; state?: JourneyState | undefined; breached?: boolean | undefined }): JourneyListFilter {
+  return {
+    ...(q.journeyType !== undefined ? { journeyType: q.journeyType } : {}),
+    ...(q.department !== undefined ? { department: q.department } : {}),
+    ...(q.state !== undefined ? { state: q.state } : {}),
+    ...(q.breached !== undefined ? { breached: q.breached } : {}),
+  };
+}
+
+export function journeysRoutes(deps: AppDeps, cursors: CursorCodec): Router {
+  const r = router();
+  const { queries, auth } = deps;
+
+  r.get('/api/journeys', authenticate(auth), authorize('journeys:read'), (req, res) => {
+    const q = parseInput(JourneyListQuerySchema, req.query);
+    const filter = listFilter(q);
+    // The cursor is bound to the filter: a cursor from another filter is refused, not misread.
+    const scope = `journeys:${JSON.stringify(filter)}`;
+    const inner = q.cursor === undefined ? undefined : cursors.decode(scope, q.cursor);
+    if (inner !== undefined && typeof inner !== 'string') throw invalidCursor();
+    const page = queries.listJourneys(filter, { ...(inner !== undefined ? { cursor: inner } : {}), limit: q.limit });
+    sendJson(res, { items: page.items, nextCursor: page.nextCursor === null ? null : cursors.encode(scope, page.nextCursor) });
+  });
+
+  /** Many timelines per request, for the viewer's swimlanes (the list's filters and cursor). */
+  r.get('/api/timelines', authenticate(auth), authorize('journeys:read'), (req, res) => {
+    const q = parseInput(TimelineListQuerySchema, req.query);
+    const filter = listFilter(q);
+    const scope = `timelines:${JSON.stringify(filter)}`;
+    const inner = q.cursor === undefined ? undefined : cursors.decode(scope, q.cursor);
+    if (inner !== undefined && typeof inner !== 'string') throw invalidCursor();
+    const page = queries.listJourneys(filter, { ...(inner !== undefined ? { cursor: inner } : {}), limit: q.limit });
+    const items = page.items.map((s) => queries.timeline(s.journeyId)).filter((t) => t !== undefined);
+    sendJson(res, { items, nextCursor: page.nextCursor === null ? null : cursors.encode(scope, page.nextCursor) });
+  });
+
+  r.get('/api/journeys/:id', authenticate(auth), authorize('journeys:read'), (req, res) => {
+    parseInput(EmptyQuerySchema, req.query);
+    const id = journeyId(req);
+    const timeline = queries.timeline(id);
+    if (!timeline) throw notFound(`No journey ${JSON.stringify(id)}.`);
+    sendJson(res, timeline);
+  });
+
+  r.get('/api/journeys/:id/status', authenticate(auth, { allowQueryToken: true }), authorize('status:read'), (req, res) => {
+    parseInput(TokenQuerySchema, req.query);
+    const id = journeyId(req);
+    assertMayReadStatus(req, id);
+    const status = queries.customerStatus(id);
+    if (!status) throw notFound(`No journey ${JSON.stringify(id)}.`);
+    sendJson(res, status, `W/"${status.version}"`);
+  });
+
+  return r;
+}
+
+/** A customer token opens the status of its own journey and nothing else. */
+export function assertMayReadStatus(req: Request, id: string): void {
+  const principal = principalOf(req);
+  if (principal.kind === 'customer' && principal.journeyId !== id) {
+    throw forbidden('This token opens the status of another journey.');
+  }
+}

@@ -1,0 +1,112 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { pino } from 'pino';
+import type { Role } from '@journeys/contracts';
+import { loadConfig } from '../../../cli/src/config.ts';
+import { startRuntime, type Runtime } from '../../../cli/src/runtime.ts';
+
+/**
+ * A real Journeys process for tests: SQLite store in a temp dir, in-process bus, ingest,
+ * projections and the API on 127.0.0.1 with an ephemeral port. Nothing is mocked.
+ */
+export interface Harness {
+  rt: Runtime;
+  url: string;
+  dir: string;
+  storePath: string;
+  secret: string;
+  token(role: Role, options?: { journeyId?: string; ttlSeconds?: number }): Promise<string>;
+  /** fetch against the server, with a bearer token when given. */
+  http(path: string, init?: RequestInit & { token?: string }): Promise<Response>;
+  /** Publishes through POST /api/events as admin and waits until the read models show them. */
+  publish(events: object[]): Promise<string[]>;
+  /** Waits until the store holds `count` events and the projections reflect them. */
+  settle(count?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(options: { env?: Record<string, string>; app?: { sseHeartbeatMs?: number; readyMaxLag?: number; viewerDir?: string } } = {}): Promise<Harness> {
+  const dir = await mkdtemp(join(tmpdir(), 'journeys-api-'));
+  const storePath = join(dir, 'journeys.db');
+  const secret = randomBytes(32).toString('base64url');
+  const config = loadConfig({ JOURNEY_STORE: `sqlite:${storePath}`, JOURNEY_AUTH_SECRET: secret, PORT: '0', HOST: '127.0.0.1', ...options.env });
+  const rt = await startRuntime({
+    config,
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    announce: () => {},
+    checkpointDir: false,
+    ...(options.app ? { app: options.app } : {}),
+  });
+  const adminToken = await rt.auth.sign({ role: 'admin' });
+  const h: Harness = {
+    rt,
+    url: rt.url,
+    dir,
+    storePath,
+    secret,
+    token: (role, o = {}) => rt.auth.sign({ role, ...o }),
+    http(path, init = {}) {
+      const { token, headers, ...rest } = init;
+      const h2 = new Headers(headers);
+      if (token !== undefined) h2.set('authorization', `Bearer ${token}`);
+      return fetch(rt.url + path, { ...rest, headers: h2 });
+    },
+    async publish(events) {
+      const res = await h.http('/api/events', {
+        method: 'POST',
+        token: adminToken,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(events),
+      });
+      if (res.status !== 202) throw new Error(`publish failed: ${res.status} ${await res.text()}`);
+      const body = (await res.json()) as { ids: string[] };
+      await h.settle();
+      return body.ids;
+    },
+    async settle(count) {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const head = await rt.store.headPosition();
+        const pending = (rt.bus as { pending?: () => number }).pending?.() ?? 0;
+        if ((count === undefined ? pending === 0 : head >= count) && rt.queries.position >= head) {
+          await rt.projections.waitForPosition(head);
+          return;
+        }
+        if (Date.now() > deadline) throw new Error(`not settled: head ${head}, projections ${rt.queries.position}, pending ${pending}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    async close() {
+      await rt.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return h;
+}
+
+/** A small, realistic journey: start, handoff, work, customer wait, completion. */
+export function journeyEvents(journeyId: string, options: { start?: number; journeyType?: string; complete?: boolean; promisedBy?: string } = {}): object[] {
+  const t0 = options.start ?? Date.parse('2026-03-02T08:00:00Z');
+  const at = (minutes: number) => new Date(t0 + minutes * 60_000).toISOString();
+  const base = (type: string, department: string, minutes: number, data: object) => ({
+    id: randomUUID(),
+    type,
+    journeyId,
+    department,
+    occurredAt: at(minutes),
+    schemaVersion: 1,
+    data,
+  });
+  const events = [
+    base('JourneyStarted', 'Intake', 0, { journeyType: options.journeyType ?? 'claim', channel: 'web', customerRef: `c-${journeyId}`, ...(options.promisedBy ? { promisedBy: options.promisedBy } : {}) }),
+    base('WorkStarted', 'Intake', 5, { activity: 'Register claim' }),
+    base('WorkCompleted', 'Intake', 20, { activity: 'Register claim' }),
+    base('HandoffRequested', 'Intake', 21, { toDepartment: 'Assessment', reason: 'needs expert' }),
+    base('WorkStarted', 'Assessment', 200, { activity: 'Assess damage' }),
+    base('WorkCompleted', 'Assessment', 260, { activity: 'Assess damage' }),
+  ];
+  if (options.complete) events.push(base('JourneyCompleted', 'Assessment', 270, { outcome: 'resolved' }));
+  return events;
+}

@@ -1,0 +1,428 @@
+import {
+  connect,
+  headers as natsHeaders,
+  nanos,
+  PermissionViolationError,
+  type MsgHdrs,
+  type NatsConnection,
+} from '@nats-io/transport-node';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  jetstream,
+  JetStreamApiError,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { departmentSlug, dlqSubject, DLQ_STREAM, EVENTS_STREAM, EVENTS_SUBJECTS, type JourneyEvent } from '@journeys/contracts';
+import {
+  BusUnavailableError,
+  HEADER_DLQ_REASON,
+  HEADER_DLQ_SUBJECT,
+  type BusConsumer,
+  type BusMessage,
+  type ConsumerOptions,
+  type DeadLetter,
+  type DeadLetterInput,
+  type EventBus,
+  type PublishResult,
+} from './bus.ts';
+import { encodeEvent, toBytes } from './codec.ts';
+import { consumerSettings, streamSettings, type StreamLimits } from './streams.ts';
+
+export interface NatsBusOptions {
+  /** One URL or several (`nats://a:4222,nats://b:4222` is split). */
+  servers: string | string[];
+  user?: string;
+  pass?: string;
+  /** Connection name shown by the server (monitoring). */
+  name?: string;
+  /**
+   * Create or update `JOURNEY_EVENTS` and `JOURNEY_DLQ` on connect (idempotent). Needs the
+   * JetStream API permission: the ingest/admin user has it, department users do not, so
+   * department emitters pass false. Default true.
+   */
+  manageStreams?: boolean;
+  streams?: StreamLimits;
+  /** Default ack wait for publishes; default 5 000 ms. */
+  publishTimeoutMs?: number;
+}
+
+export interface NatsBus extends EventBus {
+  readonly kind: 'nats';
+  /** The underlying connection and clients, for what this interface does not cover (KV buckets...). */
+  readonly connection: NatsConnection;
+  readonly js: JetStreamClient;
+  /** Creates or updates the streams (idempotent): what `manageStreams` does on connect. */
+  ensureStreams(limits?: StreamLimits): Promise<void>;
+}
+
+function splitServers(servers: string | string[]): string[] {
+  return (Array.isArray(servers) ? servers : [servers]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+}
+
+/** Connects to NATS (reconnecting forever once connected) and returns the bus. */
+export async function connectNatsBus(options: NatsBusOptions): Promise<NatsBus> {
+  const servers = splitServers(options.servers);
+  let nc: NatsConnection;
+  try {
+    nc = await connect({
+      servers,
+      ...(options.user !== undefined ? { user: options.user } : {}),
+      ...(options.pass !== undefined ? { pass: options.pass } : {}),
+      name: options.name ?? 'journeys',
+      reconnect: true,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      reconnectJitter: 100,
+      pingInterval: 10_000,
+    });
+  } catch (err) {
+    throw new BusUnavailableError(`cannot connect to NATS at ${servers.join(', ')}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    return await natsBusFromConnection(nc, { ...options, ownsConnection: true });
+  } catch (err) {
+    await nc.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Wraps a connection someone else opened (an emitter handed `connection`). The caller
+ * keeps ownership: `close()` closes the connection only when `ownsConnection` is true.
+ */
+export async function natsBusFromConnection(
+  nc: NatsConnection,
+  options: Omit<NatsBusOptions, 'servers' | 'user' | 'pass'> & { ownsConnection?: boolean } = {},
+): Promise<NatsBus> {
+  const js = jetstream(nc, { timeout: options.publishTimeoutMs ?? 5000 });
+  let jsmPromise: Promise<JetStreamManager> | undefined;
+  const jsm = () => (jsmPromise ??= jetstreamManager(nc, { checkAPI: false }));
+  const publishTimeoutMs = options.publishTimeoutMs ?? 5000;
+
+  let connected = true;
+  // A publish refused by the server's permissions gets no JetStream reply, only an async
+  // -ERR naming the subject: fail the waiting publishes on that subject at once.
+  const deniedWaiters = new Map<string, Set<(err: Error) => void>>();
+  const exhaustedSubs: Array<{ unsubscribe(): void }> = [];
+  void (async () => {
+    for await (const s of nc.status()) {
+      if (s.type === 'disconnect') connected = false;
+      else if (s.type === 'reconnect') connected = true;
+      else if (s.type === 'error' && s.error instanceof PermissionViolationError && s.error.operation === 'publish') {
+        for (const reject of deniedWaiters.get(s.error.subject) ?? []) reject(s.error);
+      }
+    }
+  })().catch(() => undefined);
+
+  const waitDenied = (subject: string): { promise: Promise<never>; cancel(): void } => {
+    let reject!: (err: Error) => void;
+    const promise = new Promise<never>((_, r) => (reject = r));
+    let set = deniedWaiters.get(subject);
+    if (!set) deniedWaiters.set(subject, (set = new Set()));
+    set.add(reject);
+    return {
+      promise,
+      cancel() {
+        set.delete(reject);
+        if (set.size === 0) deniedWaiters.delete(subject);
+      },
+    };
+  };
+
+  const publishOne = async (subject: string, data: Uint8Array, id: string, msgId: string | undefined, hdrs: MsgHdrs | undefined, timeoutMs: number): Promise<PublishResult> => {
+    const denied = waitDenied(subject);
+    try {
+      const ack = await Promise.race([
+        js.publish(subject, data, { ...(msgId !== undefined ? { msgID: msgId } : {}), ...(hdrs ? { headers: hdrs } : {}), timeout: timeoutMs, retries: 1 }),
+        denied.promise,
+      ]);
+      return { id, ok: true, duplicate: ack.duplicate, seq: ack.seq };
+    } catch (err) {
+      return { id, ok: false, duplicate: false, error: classify(err) };
+    } finally {
+      denied.cancel();
+    }
+  };
+
+  const ensureStreams = async (limits: StreamLimits = options.streams ?? {}) => {
+    const s = streamSettings(limits);
+    const manager = await jsm();
+    for (const def of [s.events, s.dlq]) {
+      const config: Partial<StreamConfig> & { name: string } = {
+        name: def.name,
+        subjects: def.subjects,
+        retention: RetentionPolicy.Limits,
+        storage: StorageType.File,
+        discard: DiscardPolicy.New,
+        max_age: nanos(def.maxAgeMs),
+        max_bytes: def.maxBytes,
+        max_msg_size: def.maxMsgSize,
+        duplicate_window: nanos(def.duplicateWindowMs),
+        num_replicas: def.replicas,
+        allow_direct: true,
+      };
+      await upsertStream(manager, config);
+    }
+  };
+
+  if (options.manageStreams ?? true) {
+    try {
+      await ensureStreams();
+    } catch (err) {
+      throw new BusUnavailableError(`cannot create the JetStream streams: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  const bus: NatsBus = {
+    kind: 'nats',
+    connection: nc,
+    js,
+    ensureStreams,
+
+    async publish(events: readonly JourneyEvent[], publishOptions = {}) {
+      if (nc.isClosed()) throw new BusUnavailableError('the NATS connection is closed');
+      const timeoutMs = publishOptions.timeoutMs ?? publishTimeoutMs;
+      return Promise.all(
+        events.map((event) => {
+          const { subject, data } = encodeEvent(event);
+          return publishOne(subject, data, event.id, event.id, undefined, timeoutMs);
+        }),
+      );
+    },
+
+    async publishRaw(subject, payload, publishOptions = {}) {
+      if (nc.isClosed()) throw new BusUnavailableError('the NATS connection is closed');
+      let hdrs: MsgHdrs | undefined;
+      if (publishOptions.headers && Object.keys(publishOptions.headers).length > 0) {
+        hdrs = natsHeaders();
+        for (const [k, v] of Object.entries(publishOptions.headers)) hdrs.set(k, v);
+      }
+      return publishOne(subject, toBytes(payload), publishOptions.msgId ?? '', publishOptions.msgId, hdrs, publishOptions.timeoutMs ?? publishTimeoutMs);
+    },
+
+    async consumer(consumerOptions: ConsumerOptions = {}): Promise<BusConsumer> {
+      if (nc.isClosed()) throw new BusUnavailableError('the NATS connection is closed');
+      const settings = consumerSettings(consumerOptions);
+      const manager = await jsm();
+      await upsertConsumer(manager, settings);
+      if (consumerOptions.onExhausted) {
+        const handler = consumerOptions.onExhausted;
+        // One queue group: when several ingest processes share the consumer, one of them handles each advisory.
+        const sub = nc.subscribe(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${EVENTS_STREAM}.${settings.durable}`, {
+          queue: settings.durable,
+          callback: (err, msg) => {
+            if (err) return;
+            void (async () => {
+              const advisory = msg.json<{ stream_seq: number; deliveries: number }>();
+              const stored = await manager.streams.getMessage(EVENTS_STREAM, { seq: advisory.stream_seq });
+              if (!stored) return; // aged out or already removed
+              await handler({ subject: stored.subject, data: stored.data, headers: headersToRecord(stored.header), streamSeq: stored.seq, deliveries: advisory.deliveries });
+            })().catch(() => undefined);
+          },
+        });
+        exhaustedSubs.push(sub);
+      }
+      return natsConsumer(js, settings.durable);
+    },
+
+    async deadLetter(letter: DeadLetterInput, dlOptions = {}) {
+      if (nc.isClosed()) throw new BusUnavailableError('the NATS connection is closed');
+      const slug = letter.departmentSlug ?? 'unknown';
+      const subject = dlqSubject(slug === 'unknown' ? undefined : slug);
+      const hdrs = natsHeaders();
+      hdrs.set(HEADER_DLQ_REASON, letter.reason);
+      hdrs.set(HEADER_DLQ_SUBJECT, letter.subject);
+      const body = {
+        reason: letter.reason,
+        detail: letter.detail,
+        problems: letter.problems ?? [],
+        subject: letter.subject,
+        payload: letter.payload,
+        departmentSlug: slug,
+        eventId: letter.eventId,
+        streamSeq: letter.streamSeq,
+        deliveries: letter.deliveries,
+        deadLetteredAt: new Date().toISOString(),
+      };
+      const ack = await js.publish(subject, JSON.stringify(body), {
+        headers: hdrs,
+        ...(dlOptions.dedupeKey !== undefined ? { msgID: dlOptions.dedupeKey } : {}),
+        timeout: publishTimeoutMs,
+      });
+      void ack;
+    },
+
+    async deadLetters(dlOptions = {}) {
+      const manager = await jsm();
+      const info = await manager.streams.info(DLQ_STREAM);
+      const wanted = dlOptions.department !== undefined ? dlqSubject(departmentSlug(dlOptions.department)) : undefined;
+      const limit = dlOptions.limit ?? 10_000;
+      const out: DeadLetter[] = [];
+      for (let seq = info.state.first_seq; seq <= info.state.last_seq && out.length < limit && info.state.messages > 0; seq++) {
+        let stored;
+        try {
+          stored = await manager.streams.getMessage(DLQ_STREAM, { seq });
+        } catch (err) {
+          if (err instanceof JetStreamApiError) continue; // deleted or aged out
+          throw err;
+        }
+        if (!stored || (wanted !== undefined && stored.subject !== wanted)) continue;
+        const body = JSON.parse(new TextDecoder().decode(stored.data)) as Omit<DeadLetter, 'dlqSubject' | 'dlqSeq'>;
+        out.push({ ...body, problems: body.problems ?? [], dlqSubject: stored.subject, dlqSeq: stored.seq });
+      }
+      return out;
+    },
+
+    isConnected: () => connected && !nc.isClosed(),
+    describe: () => `NATS JetStream at ${nc.getServer()}`,
+
+    async close() {
+      for (const sub of exhaustedSubs) sub.unsubscribe();
+      if (options.ownsConnection && !nc.isClosed()) await nc.drain().catch(() => nc.close());
+    },
+  };
+  return bus;
+}
+
+function classify(err: unknown): { code: 'unavailable' | 'rejected'; message: string } {
+  const e = err as Error;
+  // the client may wrap the server's -ERR (a RequestError whose cause is the violation)
+  for (let c: unknown = err; c instanceof Error; c = c.cause) {
+    if (c instanceof PermissionViolationError || /permissions violation/i.test(c.message)) return { code: 'rejected', message: c.message };
+    if (c instanceof JetStreamApiError) return { code: 'rejected', message: c.message };
+  }
+  // timeouts, no responders (JetStream away), closed/draining connection
+  return { code: 'unavailable', message: e?.message ?? String(err) };
+}
+
+function headersToRecord(h: MsgHdrs | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!h) return out;
+  for (const k of h.keys()) out[k] = h.get(k);
+  return out;
+}
+
+async function upsertStream(manager: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {
+  try {
+    await manager.streams.info(config.name);
+  } catch (err) {
+    if (!(err instanceof JetStreamApiError) || err.code !== 10059) throw err; // 10059: stream not found
+    try {
+      await manager.streams.add(config);
+      return;
+    } catch (addErr) {
+      // another process created it at the same moment: fall through to update
+      if (!(addErr instanceof JetStreamApiError) || addErr.code !== 10058) throw addErr;
+    }
+  }
+  const { name, storage: _storage, retention: _retention, ...update } = config;
+  await manager.streams.update(name, update);
+}
+
+async function upsertConsumer(manager: JetStreamManager, settings: ReturnType<typeof consumerSettings>): Promise<void> {
+  const config = {
+    durable_name: settings.durable,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    filter_subject: EVENTS_SUBJECTS,
+    ack_wait: nanos(settings.ackWaitMs),
+    max_deliver: settings.maxDeliver,
+    backoff: settings.backoffMs.map((ms) => nanos(ms)),
+    max_ack_pending: 20_000,
+  };
+  try {
+    await manager.consumers.info(EVENTS_STREAM, settings.durable);
+  } catch (err) {
+    if (!(err instanceof JetStreamApiError) || err.code !== 10014) throw err; // 10014: consumer not found
+    try {
+      await manager.consumers.add(EVENTS_STREAM, config);
+      return;
+    } catch (addErr) {
+      if (!(addErr instanceof JetStreamApiError) || addErr.code !== 10148) throw addErr; // created concurrently
+    }
+  }
+  const { durable_name: _d, deliver_policy: _p, filter_subject: _f, ...update } = config;
+  await manager.consumers.update(EVENTS_STREAM, settings.durable, update);
+}
+
+/**
+ * A pull consumer with a continuous `consume()` feeding a small local buffer, so that a
+ * batch is handed over as soon as one message is there (low latency at low rates) and
+ * grows to `max` under load (throughput). The buffer is bounded: when ingest falls behind,
+ * pulling pauses.
+ */
+async function natsConsumer(js: JetStreamClient, durable: string): Promise<BusConsumer> {
+  const consumer = await js.consumers.get(EVENTS_STREAM, durable);
+  const messages = await consumer.consume({ max_messages: 2000, expires: 5000 });
+  const buffer: JsMsg[] = [];
+  const HIGH_WATER = 4000;
+  let notify: (() => void) | undefined;
+  let space: (() => void) | undefined;
+  let open = true;
+
+  void (async () => {
+    for await (const m of messages) {
+      buffer.push(m);
+      notify?.();
+      if (buffer.length >= HIGH_WATER) await new Promise<void>((r) => (space = r));
+    }
+  })().catch(() => undefined);
+
+  const toBusMessage = (m: JsMsg): BusMessage => ({
+    subject: m.subject,
+    data: m.data,
+    headers: headersToRecord(m.headers),
+    deliveryCount: m.info.deliveryCount,
+    streamSeq: m.info.streamSequence,
+    async ack() {
+      m.ack();
+    },
+    nak(delayMs?: number) {
+      m.nak(delayMs);
+    },
+    working() {
+      m.working();
+    },
+    term() {
+      m.term();
+    },
+  });
+
+  return {
+    async fetch({ max, expiresMs }) {
+      if (buffer.length === 0 && open) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(done, expiresMs);
+          function done() {
+            clearTimeout(timer);
+            notify = undefined;
+            resolve();
+          }
+          notify = done;
+        });
+      }
+      const batch = buffer.splice(0, max);
+      if (buffer.length < HIGH_WATER && space) {
+        const s = space;
+        space = undefined;
+        s();
+      }
+      return batch.map(toBusMessage);
+    },
+    async close() {
+      open = false;
+      notify?.();
+      await messages.close().catch(() => undefined);
+      // messages still buffered here were never acked: JetStream redelivers them after ack_wait
+      for (const m of buffer.splice(0)) m.nak();
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import type { Command } from 'commander';
+
+export function register(program: Command): void {
+  const audit = program.command('audit').description('Audit the event history');
+  audit
+    .command('verify')
+    .description('Walk the tamper-evident hash chain of the store; exits 1 and names the first broken position when it is broken')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const { CliError } = await import('../errors.ts');
+      const { loadConfig } = await import('../config.ts');
+      const { openEventStore } = await import('@journeys/event-store');
+      const config = loadConfig();
+      if (config.storeLocation.kind === 'sqlite') {
+        const { existsSync } = await import('node:fs');
+        // Opening a missing file would create an empty store and call it intact.
+        if (!existsSync(config.storeLocation.path)) throw new CliError(`no event store at ${config.storeLocation.path} (JOURNEY_STORE=${config.store})`);
+      }
+      const store = openEventStore(config.store);
+      try {
+        const tty = process.stderr.isTTY;
+        let last = 0;
+        const result = await store.verify({
+          onProgress: (checked) => {
+            if (!tty || Date.now() - last < 200) return;
+            last = Date.now();
+            process.stderr.write(`\rverifying… ${checked.toLocaleString('en')} events`);
+          },
+        });
+        if (tty && last > 0) process.stderr.write('\r\x1b[K');
+        if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        else if (result.ok) process.stdout.write(`chain intact: ${result.checked.toLocaleString('en')} events checked, head ${result.headHash ?? '(empty)'}\n`);
+        if (!result.ok) {
+          throw new CliError(`chain broken at position ${result.brokenAt ?? '?'}: ${result.reason ?? 'link does not match'} (${result.checked} events checked before it)`, 1);
+        }
+      } finally {
+        await store.close();
+      }
+    });
+}

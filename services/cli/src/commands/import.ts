@@ -1,0 +1,133 @@
+import type { Command } from 'commander';
+import { CliError } from '../errors.ts';
+
+interface ImportFlags {
+  format?: string;
+  case?: string;
+  activity?: string;
+  timestamp?: string;
+  group?: string;
+  resource?: string;
+  lifecycle?: string;
+  delimiter?: string;
+  batchSize?: string;
+  strict?: boolean;
+  json?: boolean;
+  store?: string;
+}
+
+/**
+ * Progress on stderr: a cli-progress bar when stderr is a terminal, otherwise a plain line
+ * every few seconds (CI logs and pipes get something readable, not control codes).
+ */
+export async function progressReporter(label: string): Promise<{ update(phase: string, done: number, total: number, unit: string): void; stop(): void }> {
+  if (process.stderr.isTTY) {
+    const { SingleBar, Presets } = await import('cli-progress');
+    const bar = new SingleBar(
+      { stream: process.stderr, format: `${label} {phase} [{bar}] {percentage}% {value}/{total} {unit}`, hideCursor: true, clearOnComplete: false },
+      Presets.shades_classic,
+    );
+    let phase = '';
+    return {
+      update(p, done, total, unit) {
+        if (p !== phase) {
+          if (phase !== '') bar.stop();
+          phase = p;
+          bar.start(Math.max(total, 1), done, { phase: p, unit });
+        } else bar.update(done, { phase: p, unit });
+      },
+      stop() {
+        if (phase !== '') bar.stop();
+      },
+    };
+  }
+  let last = 0;
+  let lastPhase = '';
+  return {
+    update(p, done, total, unit) {
+      const now = Date.now();
+      if (p === lastPhase && now - last < 5000) return;
+      last = now;
+      lastPhase = p;
+      const pct = total > 0 ? ` (${Math.floor((done / total) * 100)}%)` : '';
+      process.stderr.write(`${label}: ${p} ${done}${total > 0 ? `/${total}` : ''} ${unit}${pct}\n`);
+    },
+    stop() {},
+  };
+}
+
+export function register(program: Command): void {
+  program
+    .command('import')
+    .description(
+      'Import an event log (XES, XES.gz, CSV, JSON Lines of Journeys events) into the store. ' +
+        'The whole file is parsed and validated before anything is appended (a malformed file imports nothing); ' +
+        'event ids are deterministic, so an interrupted import is completed, and a finished one left unchanged, by running it again.',
+    )
+    .argument('<file>', 'file.xes | file.xes.gz | file.csv | file.jsonl')
+    .option('--format <format>', 'xes | csv | jsonl (default: from the file name)')
+    .option('--case <column>', 'case id column (CSV)', 'case:concept:name')
+    .option('--activity <key>', 'activity attribute/column', 'concept:name')
+    .option('--timestamp <key>', 'timestamp attribute/column', 'time:timestamp')
+    .option('--group <key>', 'department attribute/column', 'org:group')
+    .option('--resource <key>', 'actor attribute/column (department when the log has no groups)', 'org:resource')
+    .option('--lifecycle <key>', 'lifecycle transition attribute/column', 'lifecycle:transition')
+    .option('--delimiter <char>', 'CSV field delimiter', ',')
+    .option('--batch-size <n>', 'events per append', '500')
+    .option('--strict', 'import nothing if any row would be dropped')
+    .option('--json', 'print the result as JSON')
+    .option('--store <connection>', 'store (default: JOURNEY_STORE or sqlite:./data/journeys.db)')
+    .action(async (file: string, flags: ImportFlags) => {
+      const { importLog, describeDropped, LogFormatError, ImportAppendError, LOG_FORMATS } = await import('@journeys/interop');
+      const { openEventStore } = await import('@journeys/event-store');
+      if (flags.format !== undefined && !(LOG_FORMATS as readonly string[]).includes(flags.format)) {
+        throw new CliError(`--format must be one of ${LOG_FORMATS.join(', ')}`);
+      }
+      const batchSize = Number(flags.batchSize);
+      if (!Number.isInteger(batchSize) || batchSize < 1) throw new CliError('--batch-size must be a positive integer');
+      if (flags.delimiter !== undefined && flags.delimiter.length !== 1 && flags.delimiter !== '\\t') {
+        throw new CliError('--delimiter must be one character (\\t for tab)');
+      }
+      const store = openEventStore(flags.store ?? process.env.JOURNEY_STORE);
+      const progress = await progressReporter('import');
+      try {
+        const result = await importLog(store, file, {
+          ...(flags.format !== undefined ? { format: flags.format as 'xes' | 'csv' | 'jsonl' } : {}),
+          columns: {
+            case: flags.case!,
+            activity: flags.activity!,
+            timestamp: flags.timestamp!,
+            group: flags.group!,
+            resource: flags.resource!,
+            lifecycle: flags.lifecycle!,
+          },
+          delimiter: flags.delimiter === '\\t' ? '\t' : (flags.delimiter ?? ','),
+          batchSize,
+          strict: flags.strict === true,
+          onProgress: (p) => progress.update(p.phase, p.done, p.total, p.phase === 'read' ? 'bytes' : 'events'),
+        });
+        progress.stop();
+        if (flags.json) {
+          process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+          return;
+        }
+        const lines = [
+          `imported ${file} (${result.format})`,
+          `  journeys: ${result.journeys}`,
+          `  events:   ${result.events} (appended ${result.appended}, already stored ${result.duplicates})`,
+          `  departments from: ${result.departmentFrom}`,
+          `  dropped rows: ${result.droppedTotal}${result.droppedTotal > 0 ? ` (${describeDropped(result.dropped)})` : ''}`,
+        ];
+        for (const p of result.problems) lines.push(`    line ${p.line}: ${p.reason}: ${p.message}`);
+        if (result.droppedTotal > result.problems.length) lines.push(`    … and ${result.droppedTotal - result.problems.length} more`);
+        process.stdout.write(`${lines.join('\n')}\n`);
+      } catch (err) {
+        progress.stop();
+        if (err instanceof LogFormatError) throw new CliError(`${err.message}; nothing was imported`, 2);
+        if (err instanceof ImportAppendError) throw new CliError(err.message, 3);
+        throw err;
+      } finally {
+        await store.close();
+      }
+    });
+}

@@ -1,0 +1,68 @@
+import type { Command } from 'commander';
+
+/**
+ * `journey rebuild`: throws the projections' checkpoint away and rebuilds every read model
+ * from the first event in the store, with a progress bar; then writes a fresh checkpoint
+ * (beside the embedded store) that `journey serve` continues from.
+ */
+export function register(program: Command): void {
+  program
+    .command('rebuild')
+    .description('rebuild every projection from the first event in the store (JOURNEY_STORE)')
+    .option('--batch-size <n>', 'events applied per batch', '5000')
+    .option('--no-progress', 'no progress bar (e.g. when the output is a log)')
+    .action(async (opts: { batchSize: string; progress: boolean }) => {
+      const { rm } = await import('node:fs/promises');
+      const { join } = await import('node:path');
+      const { CliError } = await import('../errors.ts');
+      const { loadConfig, projectionCheckpointDir } = await import('../config.ts');
+      const { openEventStore } = await import('@journeys/event-store');
+      const { createProjectionRunner, writeSnapshot, SNAPSHOT_FILE } = await import('@journeys/projections');
+      const batchSize = Number(opts.batchSize);
+      if (!Number.isInteger(batchSize) || batchSize < 1) throw new CliError(`--batch-size must be a positive integer, not ${JSON.stringify(opts.batchSize)}`);
+
+      const config = loadConfig();
+      const checkpointDir = projectionCheckpointDir(config);
+      const store = openEventStore(config.store);
+      try {
+        const head = await store.headPosition();
+        // Rebuild means from the first event: an old checkpoint would only be continued from.
+        if (checkpointDir) await rm(join(checkpointDir, SNAPSHOT_FILE), { force: true });
+        const started = performance.now();
+        let bar: import('cli-progress').SingleBar | undefined;
+        if (opts.progress && process.stderr.isTTY) {
+          const { SingleBar, Presets } = await import('cli-progress');
+          bar = new SingleBar({ format: 'rebuild [{bar}] {percentage}% | {value}/{total} positions | {eta_formatted} left', stream: process.stderr }, Presets.shades_classic);
+          bar.start(Math.max(head, 1), 0);
+        } else if (opts.progress) process.stderr.write(`rebuilding from ${head} stored positions…\n`);
+        const runner = createProjectionRunner({
+          store,
+          batchSize,
+          onProgress: (applied, seenHead) => {
+            if (bar) {
+              if (seenHead > head) bar.setTotal(seenHead);
+              bar.update(applied);
+            }
+          },
+        });
+        await runner.start();
+        await runner.waitUntilCaughtUp();
+        await runner.stop();
+        bar?.update(runner.queries.position);
+        bar?.stop();
+        const seconds = (performance.now() - started) / 1000;
+        const model = runner.queries;
+        if (checkpointDir) await writeSnapshot(checkpointDir, model, store);
+        const handoffs = model.handoffs();
+        const rate = seconds > 0 ? Math.round(model.eventCount / seconds) : model.eventCount;
+        process.stdout.write(
+          `rebuilt ${model.journeys.size} journeys from ${model.eventCount} events (position ${model.position}) in ${seconds.toFixed(1)} s, ${rate} events/s; ` +
+            `${handoffs.handoffs} handoffs over ${handoffs.pairs.length} department pairs` +
+            (checkpointDir ? `; checkpoint written to ${checkpointDir}` : '') +
+            '\n',
+        );
+      } finally {
+        await store.close();
+      }
+    });
+}

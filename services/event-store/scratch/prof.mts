@@ -1,0 +1,21 @@
+import { validateEvent } from '@journeys/contracts';
+import { createHash, randomUUID } from 'node:crypto';
+import { chainLink } from '../src/chain.ts';
+const evs = Array.from({ length: 100000 }, (_, i) => ({ id: randomUUID(), type: 'WorkCompleted', journeyId: `j-${i}`, department: 'Assessment', occurredAt: new Date(1e12 + i * 1000).toISOString(), actor: 'ann', schemaVersion: 1, data: { activity: 'review claim', outcome: 'ok' } }));
+let t = performance.now();
+for (const e of evs) validateEvent(e);
+console.log('validate µs', ((performance.now() - t) * 1000) / evs.length);
+t = performance.now();
+for (const e of evs) JSON.stringify(e.data);
+console.log('stringify µs', ((performance.now() - t) * 1000) / evs.length);
+t = performance.now();
+let h = '0';
+for (const e of evs) h = chainLink(h, 1, 'journey-x', 1, '2026-01-01T00:00:00.000Z', e as never, '{"activity":"review claim","outcome":"ok"}');
+console.log('hash µs', ((performance.now() - t) * 1000) / evs.length);
+import { JourneyEventSchema } from '@journeys/contracts';
+t = performance.now();
+for (const e of evs) JourneyEventSchema.safeParse(e);
+console.log('single parse µs', ((performance.now() - t) * 1000) / evs.length);
+t = performance.now();
+for (const e of evs) { const r = JourneyEventSchema.safeParse(e); Buffer.byteLength(JSON.stringify(r.data), 'utf8'); }
+console.log('single parse+size µs', ((performance.now() - t) * 1000) / evs.length);

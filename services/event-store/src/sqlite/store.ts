@@ -1,0 +1,426 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+import type { ChainVerification, JourneyEvent, StoredEvent } from '@journeys/contracts';
+import { GENESIS_HASH, chainLink } from '../chain.ts';
+import { EventIdConflictError, EventStoreError, StoreUnavailableError, WrongExpectedRevisionError } from '../errors.ts';
+import type {
+  AppendOptions,
+  AppendResult,
+  AppendedEvent,
+  EventFilter,
+  EventStore,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadStreamOptions,
+  SubscribeOptions,
+  Subscription,
+} from '../port.ts';
+import { assertValidStreamName } from '../stream-name.ts';
+import { normaliseExpected, revisionMatches, upcastStored, validateBatch, type ValidEvent } from '../validate.ts';
+import { COLUMNS, openSchema, type EventRow, type Synchronous } from './schema.ts';
+
+export interface SQLiteEventStoreOptions {
+  /** File path, or `:memory:` (tests only: nothing survives and no other process sees it). */
+  path: string;
+  /** See schema.ts: `normal` (default) survives a process kill, `full` also a power cut. */
+  synchronous?: Synchronous;
+  /** How often a caught-up subscription looks at the file for appends by other processes. */
+  pollIntervalMs?: number;
+  /** Rows per page for readAll, subscriptions and verify. */
+  pageSize?: number;
+  /** How long a writer waits for another process's write lock before failing. */
+  busyTimeoutMs?: number;
+}
+
+interface Head {
+  position: number;
+  hash: string;
+}
+
+type Waiter = () => void;
+
+/** The embedded store: one SQLite file in WAL mode, shared safely by several processes. */
+export function getSQLiteEventStore(options: SQLiteEventStoreOptions): EventStore {
+  const path = options.path === ':memory:' ? ':memory:' : resolve(options.path);
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const pageSize = options.pageSize ?? 1000;
+  const pollIntervalMs = options.pollIntervalMs ?? 200;
+
+  let db: Database.Database;
+  try {
+    db = new Database(path);
+    openSchema(db, options.synchronous ?? 'normal', options.busyTimeoutMs ?? 10_000);
+  } catch (err) {
+    throw new StoreUnavailableError(`cannot open SQLite store ${path}: ${(err as Error).message}`, { cause: err });
+  }
+
+  const stmt = {
+    head: db.prepare('SELECT position, hash FROM chain_head WHERE singleton = 1'),
+    setHead: db.prepare('UPDATE chain_head SET position = ?, hash = ? WHERE singleton = 1'),
+    lastRevision: db.prepare('SELECT max(revision) AS revision FROM events WHERE stream = ?').pluck(),
+    byId: db.prepare('SELECT stream, revision, position FROM events WHERE id = ?'),
+    insert: db.prepare(`INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`),
+    streamFwd: db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`),
+    streamBwd: db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`),
+    verifyPage: db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`),
+  };
+  const pageStatements = new Map<string, Database.Statement>();
+
+  const waiters = new Set<Waiter>();
+  const subscriptions = new Set<{ close(): Promise<void> }>();
+  let closed = false;
+
+  function ensureOpen(): void {
+    if (closed) throw new StoreUnavailableError('the event store is closed');
+  }
+
+  function notify(): void {
+    for (const wake of [...waiters]) wake();
+  }
+
+  /**
+   * The write, inside one IMMEDIATE transaction (the write lock is taken first, so the head
+   * and the stream's revision cannot move under us, even from another process). Fast path:
+   * when the expected revision holds, each row is inserted with `ON CONFLICT(id) DO NOTHING`
+   * and only an ignored insert costs a lookup. When it does not hold, the batch may still be
+   * a retry of events already stored, which succeeds without a concurrency check.
+   */
+  const appendTx = db.transaction((stream: string, events: ValidEvent[], expected: ExpectedRevision, recordedAt: string): AppendResult => {
+    const head = stmt.head.get() as Head;
+    const last = stmt.lastRevision.get(stream) as number | null;
+    const actual = last ?? -1;
+    const placed: AppendedEvent[] = new Array(events.length);
+
+    if (!revisionMatches(expected, actual)) {
+      for (let i = 0; i < events.length; i++) {
+        const original = existingPlace(events[i]!.event.id, stream);
+        if (!original) throw new WrongExpectedRevisionError(stream, expected, actual);
+        placed[i] = original;
+      }
+      return { nextExpectedRevision: actual, position: placed[placed.length - 1]!.position, events: placed };
+    }
+
+    let position = head.position;
+    let hash = head.hash;
+    let revision = actual;
+    for (let i = 0; i < events.length; i++) {
+      const { event: e, data } = events[i]!;
+      const nextPosition = position + 1;
+      const nextRevision = revision + 1;
+      const link = chainLink(hash, nextPosition, stream, nextRevision, recordedAt, e, data);
+      const { changes } = stmt.insert.run(
+        nextPosition,
+        stream,
+        nextRevision,
+        e.id,
+        e.type,
+        e.journeyId,
+        e.department,
+        e.occurredAt,
+        Date.parse(e.occurredAt),
+        recordedAt,
+        e.schemaVersion,
+        e.actor ?? null,
+        e.correlationId ?? null,
+        e.causationId ?? null,
+        data,
+        link,
+      );
+      if (changes === 0) {
+        // already stored (earlier, or earlier in this batch): report where
+        placed[i] = existingPlace(e.id, stream)!;
+        continue;
+      }
+      position = nextPosition;
+      revision = nextRevision;
+      hash = link;
+      placed[i] = { id: e.id, revision, position, duplicate: false };
+    }
+    if (position !== head.position) stmt.setHead.run(position, hash);
+    return { nextExpectedRevision: revision, position: placed[placed.length - 1]!.position, events: placed };
+  });
+
+  function existingPlace(id: string, stream: string): AppendedEvent | undefined {
+    const existing = stmt.byId.get(id) as { stream: string; revision: number; position: number } | undefined;
+    if (!existing) return undefined;
+    if (existing.stream !== stream) throw new EventIdConflictError(id, existing.stream, stream);
+    return { id, revision: existing.revision, position: existing.position, duplicate: true };
+  }
+
+  function toStored(row: EventRow): StoredEvent {
+    const event = {
+      id: row.id,
+      type: row.type,
+      journeyId: row.journey_id,
+      department: row.department,
+      occurredAt: row.occurred_at,
+      schemaVersion: row.schema_version,
+      data: JSON.parse(row.data) as unknown,
+    } as Record<string, unknown>;
+    if (row.actor !== null) event.actor = row.actor;
+    if (row.correlation_id !== null) event.correlationId = row.correlation_id;
+    if (row.causation_id !== null) event.causationId = row.causation_id;
+    return {
+      position: row.position,
+      stream: row.stream,
+      revision: row.revision,
+      recordedAt: row.recorded_at,
+      event: upcastStored(event as JourneyEvent, `position ${row.position}`),
+      hash: row.hash,
+    };
+  }
+
+  /** A prepared statement per filter shape; parameters are always bound, never spliced. */
+  function pageQuery(filter: EventFilter | undefined, backwards: boolean, bounded: boolean): { statement: Database.Statement; params: unknown[] } {
+    const where: string[] = [backwards ? 'position < ?' : 'position > ?'];
+    const params: unknown[] = [];
+    const key: string[] = [backwards ? 'b' : 'f'];
+    if (bounded) {
+      where.push('position <= ?');
+      key.push('h');
+    }
+    if (filter?.streamPrefix) {
+      where.push('instr(stream, ?) = 1');
+      params.push(filter.streamPrefix);
+      key.push('s');
+    }
+    if (filter?.types) {
+      const types = [...new Set(filter.types)];
+      where.push(types.length === 0 ? '0' : `type IN (${types.map(() => '?').join(', ')})`);
+      params.push(...types);
+      key.push(`t${types.length}`);
+    }
+    if (filter?.journeyId !== undefined) {
+      where.push('journey_id = ?');
+      params.push(filter.journeyId);
+      key.push('j');
+    }
+    if (filter?.department !== undefined) {
+      where.push('department = ?');
+      params.push(filter.department);
+      key.push('d');
+    }
+    if (filter?.occurredFrom !== undefined) {
+      where.push('occurred_ms >= ?');
+      params.push(instant(filter.occurredFrom, 'occurredFrom'));
+      key.push('of');
+    }
+    if (filter?.occurredTo !== undefined) {
+      where.push('occurred_ms < ?');
+      params.push(instant(filter.occurredTo, 'occurredTo'));
+      key.push('ot');
+    }
+    const k = key.join(',');
+    let statement = pageStatements.get(k);
+    if (!statement) {
+      statement = db.prepare(
+        `SELECT ${COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY position ${backwards ? 'DESC' : 'ASC'} LIMIT ?`,
+      );
+      pageStatements.set(k, statement);
+    }
+    return { statement, params };
+  }
+
+  async function* readAll(options: ReadAllOptions = {}): AsyncGenerator<StoredEvent> {
+    ensureOpen();
+    const backwards = options.direction === 'backwards';
+    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+    if (remaining <= 0) return;
+    let cursor = options.after ?? (backwards ? Number.MAX_SAFE_INTEGER : 0);
+    const { statement, params } = pageQuery(options.filter, backwards, false);
+    while (remaining > 0) {
+      ensureOpen();
+      const limit = Math.min(pageSize, remaining);
+      const rows = statement.all(cursor, ...params, limit) as EventRow[];
+      for (const row of rows) yield toStored(row);
+      if (rows.length < limit) return;
+      remaining -= rows.length;
+      cursor = rows[rows.length - 1]!.position;
+      // Let the event loop breathe between pages: a long export must not stall the server.
+      await yieldToLoop();
+    }
+  }
+
+  function subscribeAll(options: SubscribeOptions = {}): Subscription {
+    ensureOpen();
+    let cursor = options.after ?? 0;
+    let done = false;
+    let wake: Waiter | undefined;
+    const { statement, params } = pageQuery(options.filter, false, true);
+    // The page query and the head are read in one snapshot: when a page comes back short,
+    // nothing matching exists up to that head, so the cursor can skip past it.
+    const readPage = db.transaction((from: number): { rows: EventRow[]; head: number } => {
+      const head = (stmt.head.get() as Head).position;
+      return { rows: statement.all(from, head, ...params, pageSize) as EventRow[], head };
+    });
+
+    const subscription = {
+      async close(): Promise<void> {
+        done = true;
+        wake?.();
+        subscriptions.delete(subscription);
+        options.signal?.removeEventListener('abort', onAbort);
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    const onAbort = (): void => void subscription.close();
+    if (options.signal?.aborted) done = true;
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    subscriptions.add(subscription);
+
+    async function* run(): AsyncGenerator<StoredEvent> {
+      try {
+        while (!done && !closed) {
+          const { rows, head } = readPage(cursor);
+          for (const row of rows) {
+            if (done) return;
+            cursor = row.position;
+            yield toStored(row);
+          }
+          if (rows.length === pageSize) continue;
+          cursor = Math.max(cursor, head);
+          // Caught up: wait for an append here, a poll tick (appends by other processes), or close.
+          await new Promise<void>((resolveWait) => {
+            const timer = setTimeout(finish, pollIntervalMs);
+            function finish(): void {
+              clearTimeout(timer);
+              waiters.delete(finish);
+              wake = undefined;
+              resolveWait();
+            }
+            wake = finish;
+            waiters.add(finish);
+            if (done || closed) finish();
+          });
+        }
+      } finally {
+        await subscription.close();
+      }
+    }
+    const iterator = run();
+    return subscription;
+  }
+
+  async function verify(opts: { onProgress?: (checked: number) => void } = {}): Promise<ChainVerification> {
+    ensureOpen();
+    let previous = GENESIS_HASH;
+    let expected = 1;
+    let checked = 0;
+    const broken = (at: number, reason: string): ChainVerification => ({ ok: false, checked, brokenAt: at, reason, headHash: null });
+    for (;;) {
+      const rows = stmt.verifyPage.all(expected - 1, 5000) as EventRow[];
+      for (const row of rows) {
+        if (row.position !== expected) {
+          return broken(expected, `position ${expected} is missing (the next stored position is ${row.position})`);
+        }
+        const link = chainLink(previous, row.position, row.stream, row.revision, row.recorded_at, rowEnvelope(row), row.data);
+        if (link !== row.hash) return broken(row.position, `the event at position ${row.position} does not match its hash (edited, or the chain before it was rewritten)`);
+        if (Date.parse(row.occurred_at) !== row.occurred_ms) return broken(row.position, `the occurredAt index of position ${row.position} was edited`);
+        previous = link;
+        expected++;
+        checked++;
+      }
+      opts.onProgress?.(checked);
+      if (rows.length < 5000) break;
+      await yieldToLoop();
+      ensureOpen();
+    }
+    const head = stmt.head.get() as Head | undefined;
+    const last = expected - 1;
+    if (!head) return broken(last + 1, 'the chain head record is missing');
+    if (head.position > last) return broken(last + 1, `positions ${last + 1}..${head.position} are missing (deleted after the last stored event)`);
+    if (head.position < last) return broken(head.position + 1, `events after position ${head.position} are not covered by the chain head`);
+    if (head.hash !== previous) return broken(last, 'the chain head does not match the last event');
+    return { ok: true, checked, brokenAt: null, reason: null, headHash: previous };
+  }
+
+  return {
+    kind: 'sqlite',
+
+    async append(stream: string, events: readonly JourneyEvent[], options?: AppendOptions): Promise<AppendResult> {
+      assertValidStreamName(stream);
+      const expected = normaliseExpected(options);
+      const valid = validateBatch(events);
+      ensureOpen();
+      let result: AppendResult;
+      try {
+        result = appendTx.immediate(stream, valid, expected, new Date().toISOString());
+      } catch (err) {
+        if (err instanceof EventStoreError) throw err;
+        throw storeFailure(err);
+      }
+      if (result.events.some((e) => !e.duplicate)) notify();
+      return result;
+    },
+
+    async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+      assertValidStreamName(stream);
+      ensureOpen();
+      const max = options.maxCount ?? Number.MAX_SAFE_INTEGER;
+      if (max <= 0) return [];
+      const rows =
+        options.direction === 'backwards'
+          ? (stmt.streamBwd.all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER, max) as EventRow[])
+          : (stmt.streamFwd.all(stream, options.fromRevision ?? 0, max) as EventRow[]);
+      return rows.map(toStored);
+    },
+
+    readAll,
+    subscribeAll,
+
+    async headPosition(): Promise<number> {
+      ensureOpen();
+      return (stmt.head.get() as Head).position;
+    },
+
+    verify,
+
+    async ping(): Promise<boolean> {
+      if (closed) return false;
+      try {
+        db.prepare('SELECT 1').get();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      await Promise.all([...subscriptions].map((s) => s.close()));
+      notify();
+      db.close();
+    },
+  };
+}
+
+function rowEnvelope(row: EventRow): Omit<JourneyEvent, 'data' | 'type'> & { type: string } {
+  return {
+    id: row.id,
+    type: row.type,
+    journeyId: row.journey_id,
+    department: row.department,
+    occurredAt: row.occurred_at,
+    schemaVersion: row.schema_version,
+    actor: row.actor ?? undefined,
+    correlationId: row.correlation_id ?? undefined,
+    causationId: row.causation_id ?? undefined,
+  };
+}
+
+function instant(value: string, name: string): number {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new EventStoreError(`${name} must be an ISO-8601 date-time, got ${JSON.stringify(value)}`);
+  return ms;
+}
+
+function storeFailure(err: unknown): EventStoreError {
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY')) {
+    return new StoreUnavailableError(`the SQLite store is locked by another writer: ${(err as Error).message}`, { cause: err });
+  }
+  return new StoreUnavailableError(`append failed: ${(err as Error).message}`, { cause: err });
+}

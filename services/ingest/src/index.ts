@@ -1,0 +1,3 @@
+export { startIngest, type IngestCounters, type IngestHandle, type IngestOptions } from './ingest.ts';
+export { classifyMessage, type Classified } from './classify.ts';
+export { ingestMetrics, type IngestMetrics } from './metrics.ts';

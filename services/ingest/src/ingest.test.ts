@@ -1,0 +1,123 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { v7 as uuidv7 } from 'uuid';
+import type { JourneyEvent } from '@journeys/contracts';
+import { createInProcessBus, type InProcessBus } from '@journeys/bus';
+import { getSQLiteEventStore, StoreUnavailableError, type EventStore } from '@journeys/event-store';
+import { startIngest, type IngestHandle } from './index.ts';
+
+const quiet = pino({ level: 'silent' });
+
+const event = (journeyId: string, department = 'Intake', extra: Partial<JourneyEvent> = {}): JourneyEvent =>
+  ({ id: uuidv7(), type: 'WorkStarted', journeyId, department, occurredAt: new Date().toISOString(), schemaVersion: 1, data: { activity: 'Triage' }, ...extra }) as JourneyEvent;
+
+async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The real store, with appends failing while `down` says so (an outage). */
+function withOutage(store: EventStore, down: (stream: string) => boolean): EventStore {
+  return new Proxy(store, {
+    get(target, prop, receiver) {
+      if (prop === 'append') {
+        return (stream: string, ...rest: unknown[]) => {
+          if (down(stream)) return Promise.reject(new StoreUnavailableError('the store is down (test)'));
+          return (target.append as (...a: unknown[]) => unknown)(stream, ...rest);
+        };
+      }
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+describe('ingest on the in-process bus (no NATS)', () => {
+  let dir: string;
+  let store: EventStore;
+  let bus: InProcessBus;
+  let ingest: IngestHandle | undefined;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'journeys-ingest-unit-'));
+    store = getSQLiteEventStore({ path: join(dir, 'journeys.db') });
+    bus = createInProcessBus();
+  });
+  afterEach(async () => {
+    await ingest?.stop();
+    ingest = undefined;
+    await bus.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('appends valid events per journey stream, once each, and dead-letters the rest with reasons', async () => {
+    ingest = await startIngest({ bus, store, logger: quiet });
+    const good = [event('a'), event('b'), event('a')];
+    await bus.publish([...good, good[0]!]); // the 4th is a duplicate id the bus catches
+    await bus.publishRaw('journey.events.intake.WorkStarted', '[]');
+    await bus.publishRaw('journey.events.billing.WorkStarted', JSON.stringify(event('c', 'Intake')));
+    await waitFor('everything handled', () => ingest!.counters.appended + ingest!.counters.deadLettered >= 5);
+
+    expect((await store.readStream('journey-a')).map((e) => e.event.id)).toEqual([good[0]!.id, good[2]!.id]);
+    expect((await store.readStream('journey-b')).map((e) => e.event.id)).toEqual([good[1]!.id]);
+    const letters = await bus.deadLetters();
+    expect(letters.map((l) => [l.reason, l.dlqSubject])).toEqual([
+      ['invalid_event', 'journey.dlq.intake'],
+      ['department_mismatch', 'journey.dlq.billing'],
+    ]);
+    expect(letters[0]!.payload).toBe('[]');
+    expect(bus.pending()).toBe(0);
+  });
+
+  it('hands events back during a store outage and stores them once it is over, losing nothing', async () => {
+    let down = true;
+    ingest = await startIngest({ bus, store: withOutage(store, () => down), logger: quiet, retryDelayMs: () => 50 });
+    const events = Array.from({ length: 200 }, (_, i) => event(`j${i % 7}`));
+    await bus.publish(events);
+    await waitFor('a failed append', () => ingest!.counters.storeFailures > 0);
+    expect(await store.headPosition()).toBe(0);
+    down = false;
+    await waitFor('all stored', () => ingest!.counters.appended === 200);
+    const ids: string[] = [];
+    for await (const e of store.readAll()) ids.push(e.event.id);
+    expect(new Set(ids)).toEqual(new Set(events.map((e) => e.id)));
+    expect(ids).toHaveLength(200);
+    expect(ingest.counters.naks).toBeGreaterThan(0);
+    expect(await bus.deadLetters()).toEqual([]);
+  });
+
+  it('dead-letters a message that exhausted its deliveries', async () => {
+    // journey "cursed" can never be appended; the others can
+    ingest = await startIngest({
+      bus,
+      store: withOutage(store, (stream) => stream === 'journey-cursed'),
+      logger: quiet,
+      retryDelayMs: () => 10,
+      consumer: { maxDeliver: 3, ackWaitMs: 1000 },
+    });
+    const cursed = event('cursed');
+    await bus.publish([event('fine')]);
+    await waitFor('the good one stored', () => ingest!.counters.appended === 1);
+    await bus.publish([cursed]);
+    await waitFor('the dead letter', async () => (await bus.deadLetters()).length === 1);
+    const [letter] = await bus.deadLetters();
+    expect(letter).toMatchObject({ reason: 'max_deliveries', departmentSlug: 'intake', deliveries: 3 });
+    expect(JSON.parse(letter!.payload).id).toBe(cursed.id);
+    expect((await store.readStream('journey-fine')).length).toBe(1);
+  });
+
+  it('redelivers what a stopped ingest had not acked to the next one', async () => {
+    const first = await startIngest({ bus, store, logger: quiet });
+    await first.stop();
+    await bus.publish([event('x'), event('y')]);
+    ingest = await startIngest({ bus, store, logger: quiet });
+    await waitFor('stored', () => ingest!.counters.appended === 2);
+  });
+});

@@ -1,0 +1,250 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino, type Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { journeyStreamName, parseEventSubject, type JourneyEvent } from '@journeys/contracts';
+import { toText, type BusConsumer, type BusMessage, type ConsumerOptions, type DeadLetterInput, type EventBus, type ExhaustedMessage } from '@journeys/bus';
+import { EventStoreError, StoreUnavailableError, WrongExpectedRevisionError, type EventStore } from '@journeys/event-store';
+import { classifyMessage } from './classify.ts';
+import { ingestMetrics } from './metrics.ts';
+
+export interface IngestOptions {
+  bus: EventBus;
+  store: EventStore;
+  logger?: Logger;
+  /** The registry the API's /metrics exposes; a private one when absent. */
+  metrics?: Registry;
+  /** Messages per pulled batch; default 500. */
+  batchSize?: number;
+  /** How long one pull waits for messages; default 1 000 ms. */
+  fetchWaitMs?: number;
+  /** Durable consumer settings (ack wait, max deliveries, back-off). */
+  consumer?: Omit<ConsumerOptions, 'onExhausted'>;
+  /** Delay before a nak'd message comes back, by delivery count; default 0.5 s doubling to 30 s. */
+  retryDelayMs?: (deliveryCount: number) => number;
+  /** Clock, for the occurredAt plausibility rule. */
+  now?: () => number;
+}
+
+export interface IngestCounters {
+  /** Messages pulled (redeliveries count again). */
+  received: number;
+  /** Events newly written to the store. */
+  appended: number;
+  /** Events the store already had (retries, redeliveries, duplicates beyond the bus window). */
+  duplicates: number;
+  /** Messages sent to the DLQ (invalid, refused by the store, exhausted deliveries). */
+  deadLettered: number;
+  /** Messages handed back for redelivery (store failure, DLQ unreachable). */
+  naks: number;
+  batches: number;
+  storeFailures: number;
+}
+
+export interface IngestHandle {
+  /** A snapshot of the counters since start. */
+  readonly counters: IngestCounters;
+  /** Resolves when the loop has ended (after stop(), or an unexpected error, which is logged). */
+  readonly done: Promise<void>;
+  /** Finishes the batch in hand, hands back what is buffered, stops. Leaves bus and store open. */
+  stop(): Promise<void>;
+}
+
+interface Item {
+  msg: BusMessage;
+  event: JourneyEvent;
+}
+
+/**
+ * Bus → store. Pulls batches from the durable consumer (several processes may share it),
+ * dead-letters what cannot be stored, groups the rest per journey stream and appends each
+ * group in one call with the event ids (idempotent), and acks only after the store
+ * committed. A failing store gets the messages back with a back-off (nak) and pauses the
+ * pulling until it answers again: nothing is lost, nothing is written twice.
+ */
+export async function startIngest(options: IngestOptions): Promise<IngestHandle> {
+  const { bus, store } = options;
+  const log = options.logger ?? pino({ name: 'ingest', level: process.env.LOG_LEVEL ?? 'info' });
+  const metrics = ingestMetrics(options.metrics);
+  const batchSize = options.batchSize ?? 500;
+  const fetchWaitMs = options.fetchWaitMs ?? 1000;
+  const retryDelay = options.retryDelayMs ?? ((n: number) => Math.min(30_000, 500 * 2 ** Math.max(0, n - 1)));
+  const now = options.now ?? Date.now;
+  const counters: IngestCounters = { received: 0, appended: 0, duplicates: 0, deadLettered: 0, naks: 0, batches: 0, storeFailures: 0 };
+  metrics.storeUp.set(1);
+
+  const deadLetter = async (letter: DeadLetterInput, dedupeKey: string): Promise<void> => {
+    await bus.deadLetter(letter, { dedupeKey });
+    counters.deadLettered++;
+    metrics.events.inc({ outcome: 'dead_lettered' });
+    metrics.deadLetters.inc({ reason: letter.reason });
+    log.warn({ reason: letter.reason, subject: letter.subject, eventId: letter.eventId, detail: letter.detail }, 'dead-lettered');
+  };
+
+  const onExhausted = async (m: ExhaustedMessage) => {
+    await deadLetter(
+      {
+        reason: 'max_deliveries',
+        detail: `not acknowledged after ${m.deliveries} deliveries`,
+        subject: m.subject,
+        payload: toText(m.data),
+        departmentSlug: parseEventSubject(m.subject)?.departmentSlug ?? 'unknown',
+        streamSeq: m.streamSeq,
+        deliveries: m.deliveries,
+      },
+      `dlq-${m.streamSeq}`,
+    );
+  };
+
+  const consumer: BusConsumer = await bus.consumer({ ...options.consumer, onExhausted });
+  let running = true;
+  let storeDown = false;
+
+  const nak = (msgs: BusMessage[]) => {
+    for (const m of msgs) m.nak(retryDelay(m.deliveryCount));
+    counters.naks += msgs.length;
+    metrics.naks.inc(msgs.length);
+  };
+
+  /** Appends one stream's events; on a refusal of the whole group, finds the culprits one by one. */
+  const appendGroup = async (stream: string, items: Item[]): Promise<void> => {
+    try {
+      const result = await store.append(
+        stream,
+        items.map((i) => i.event),
+      );
+      for (const e of result.events) {
+        if (e.duplicate) counters.duplicates++;
+        else counters.appended++;
+        metrics.events.inc({ outcome: e.duplicate ? 'duplicate' : 'appended' });
+      }
+      await Promise.all(items.map((i) => i.msg.ack()));
+    } catch (err) {
+      if (!isRefusal(err)) throw err;
+      if (items.length > 1) {
+        for (const item of items) await appendGroup(stream, [item]);
+        return;
+      }
+      const item = items[0]!;
+      await deadLetter(
+        {
+          reason: 'store_rejected',
+          detail: (err as Error).message,
+          problems: [{ path: '', message: (err as Error).message, code: (err as Error).name }],
+          subject: item.msg.subject,
+          payload: toText(item.msg.data),
+          departmentSlug: parseEventSubject(item.msg.subject)?.departmentSlug ?? 'unknown',
+          eventId: item.event.id,
+          streamSeq: item.msg.streamSeq,
+          deliveries: item.msg.deliveryCount,
+        },
+        `dlq-${item.msg.streamSeq}`,
+      );
+      await item.msg.ack();
+    }
+  };
+
+  const processBatch = async (msgs: BusMessage[]) => {
+    const started = performance.now();
+    counters.received += msgs.length;
+    counters.batches++;
+    metrics.lastBatchSize.set(msgs.length);
+    const t = now();
+    const groups = new Map<string, Item[]>();
+    for (const msg of msgs) {
+      const c = classifyMessage(msg, t);
+      if (!c.ok) {
+        try {
+          await deadLetter(c.letter, `dlq-${msg.streamSeq}`);
+          await msg.ack();
+        } catch (err) {
+          log.error({ err, subject: msg.subject }, 'cannot reach the dead-letter queue; the message will come back');
+          nak([msg]);
+        }
+        continue;
+      }
+      const stream = journeyStreamName(c.event.journeyId);
+      let group = groups.get(stream);
+      if (!group) groups.set(stream, (group = []));
+      group.push({ msg, event: c.event });
+    }
+    for (const [stream, items] of groups) {
+      if (storeDown) {
+        nak(items.map((i) => i.msg));
+        continue;
+      }
+      try {
+        await appendGroup(stream, items);
+      } catch (err) {
+        counters.storeFailures++;
+        storeDown = true;
+        metrics.storeUp.set(0);
+        log.error({ err, stream }, 'the store failed an append; handing the batch back and pausing');
+        nak(items.map((i) => i.msg));
+      }
+    }
+    metrics.batchSeconds.observe((performance.now() - started) / 1000);
+  };
+
+  /** Waits until the store answers again, with a growing pause; nothing is pulled meanwhile. */
+  const waitForStore = async () => {
+    let pause = 250;
+    while (running) {
+      await sleep(pause);
+      let ok = false;
+      try {
+        ok = await store.ping();
+      } catch {
+        ok = false;
+      }
+      if (ok) break;
+      pause = Math.min(pause * 2, 5000);
+    }
+    storeDown = false;
+    metrics.storeUp.set(1);
+    log.info('the store answers again; resuming');
+  };
+
+  const loop = async () => {
+    while (running) {
+      let msgs: BusMessage[];
+      try {
+        msgs = await consumer.fetch({ max: batchSize, expiresMs: fetchWaitMs });
+      } catch (err) {
+        log.warn({ err }, 'pulling from the bus failed; retrying');
+        await sleep(500);
+        continue;
+      }
+      if (msgs.length === 0) continue;
+      if (!running) {
+        nak(msgs);
+        break;
+      }
+      await processBatch(msgs);
+      if (storeDown) await waitForStore();
+    }
+  };
+
+  const done = loop().catch((err: unknown) => {
+    running = false;
+    log.error({ err }, 'ingest stopped on an unexpected error');
+  });
+  log.info({ bus: bus.describe(), store: store.kind }, 'ingest started');
+
+  return {
+    get counters() {
+      return { ...counters };
+    },
+    done,
+    async stop() {
+      running = false;
+      await consumer.close();
+      await done;
+      log.info(counters, 'ingest stopped');
+    },
+  };
+}
+
+/** The store refused these events (they will never fit), as opposed to failing to store them. */
+function isRefusal(err: unknown): boolean {
+  return err instanceof EventStoreError && !(err instanceof StoreUnavailableError) && !(err instanceof WrongExpectedRevisionError);
+}

@@ -1,0 +1,127 @@
+import { JOURNEY_STREAM_PREFIX, UNASSIGNED_DEPARTMENT, journeyStreamName, type JourneyEvent } from '@journeys/contracts';
+import type { EventFilter, EventStore } from '@journeys/event-store';
+import { stringify } from 'csv-stringify/sync';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { canonicalLifecycle } from './mapping.ts';
+import { ATTRIBUTES_KEY, DATA_KEY, DEFAULT_COLUMNS, ID_KEY, OUTCOME_KEY, TYPE_KEY } from './row.ts';
+import { XES_FOOTER, XES_HEADER, XES_TRACE_CLOSE, xesEvent, xesTraceOpen } from './xes-writer.ts';
+
+export const EXPORT_FORMATS = ['jsonl', 'xes', 'csv'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface ExportOptions {
+  format: ExportFormat;
+  /** Only this journey. */
+  journeyId?: string;
+  /** occurredAt bounds, ISO-8601 with offset: from inclusive, to exclusive. */
+  from?: string;
+  to?: string;
+  onProgress?: (events: number) => void;
+}
+
+export interface ExportResult {
+  events: number;
+  journeys: number;
+}
+
+/** The CSV columns: XES names, so pm4py and Disco read the file as it is. */
+export const CSV_EXPORT_COLUMNS = [
+  DEFAULT_COLUMNS.case,
+  DEFAULT_COLUMNS.activity,
+  DEFAULT_COLUMNS.timestamp,
+  DEFAULT_COLUMNS.group,
+  DEFAULT_COLUMNS.resource,
+  DEFAULT_COLUMNS.lifecycle,
+  ID_KEY,
+  TYPE_KEY,
+  OUTCOME_KEY,
+  DATA_KEY,
+  ATTRIBUTES_KEY,
+] as const;
+
+async function write(out: Writable, chunk: string): Promise<void> {
+  if (!out.write(chunk)) await once(out, 'drain');
+}
+
+/**
+ * Streams the store's journeys to `out` as JSON Lines (our envelope, lossless), CSV or XES.
+ * JSONL and CSV follow the global order in one pass. XES needs each journey's events
+ * together, so it makes a first pass for the journey ids (memory: one id per journey) and
+ * then reads journey by journey; every format re-imports to the same events.
+ */
+export async function exportLog(store: EventStore, out: Writable, options: ExportOptions): Promise<ExportResult> {
+  const filter: EventFilter = {
+    streamPrefix: JOURNEY_STREAM_PREFIX,
+    ...(options.journeyId !== undefined ? { journeyId: options.journeyId } : {}),
+    ...(options.from !== undefined ? { occurredFrom: options.from } : {}),
+    ...(options.to !== undefined ? { occurredTo: options.to } : {}),
+  };
+  let events = 0;
+  const journeys = new Set<string>();
+  const tick = () => {
+    events++;
+    if (events % 5000 === 0) options.onProgress?.(events);
+  };
+
+  if (options.format === 'jsonl') {
+    for await (const stored of store.readAll({ filter })) {
+      journeys.add(stored.event.journeyId);
+      await write(out, `${JSON.stringify(stored.event)}\n`);
+      tick();
+    }
+  } else if (options.format === 'csv') {
+    await write(out, stringify([CSV_EXPORT_COLUMNS as unknown as string[]]));
+    let rows: string[][] = [];
+    for await (const stored of store.readAll({ filter })) {
+      journeys.add(stored.event.journeyId);
+      rows.push(csvRow(stored.event));
+      tick();
+      if (rows.length >= 1000) {
+        await write(out, stringify(rows));
+        rows = [];
+      }
+    }
+    if (rows.length > 0) await write(out, stringify(rows));
+  } else {
+    for await (const stored of store.readAll({ filter })) journeys.add(stored.event.journeyId);
+    const from = options.from !== undefined ? Date.parse(options.from) : -Infinity;
+    const to = options.to !== undefined ? Date.parse(options.to) : Infinity;
+    await write(out, XES_HEADER);
+    for (const journeyId of journeys) {
+      const stream = await store.readStream(journeyStreamName(journeyId));
+      let body = '';
+      for (const stored of stream) {
+        const t = Date.parse(stored.event.occurredAt);
+        if (t < from || t >= to) continue;
+        body += xesEvent(stored.event);
+        tick();
+      }
+      if (body !== '') await write(out, xesTraceOpen(journeyId) + body + XES_TRACE_CLOSE);
+    }
+    await write(out, XES_FOOTER);
+  }
+  options.onProgress?.(events);
+  return { events, journeys: journeys.size };
+}
+
+function csvRow(event: JourneyEvent): string[] {
+  const data = event.data as Record<string, unknown>;
+  const isWork = event.type === 'WorkStarted' || event.type === 'WorkCompleted';
+  const attributes = isWork ? { ...((data.attributes as Record<string, unknown> | undefined) ?? {}) } : {};
+  const lifecycle = attributes[DEFAULT_COLUMNS.lifecycle] ?? canonicalLifecycle(event.type) ?? '';
+  delete attributes[DEFAULT_COLUMNS.lifecycle];
+  return [
+    event.journeyId,
+    isWork ? String(data.activity) : event.type,
+    event.occurredAt,
+    event.department === UNASSIGNED_DEPARTMENT ? '' : event.department,
+    event.actor ?? '',
+    String(lifecycle),
+    event.id,
+    isWork ? '' : event.type,
+    isWork && typeof data.outcome === 'string' ? data.outcome : '',
+    isWork ? '' : JSON.stringify(event.data),
+    Object.keys(attributes).length > 0 ? JSON.stringify(attributes) : '',
+  ];
+}

@@ -1,0 +1,229 @@
+import { journeyStreamName, validateEvent, type JourneyEvent } from '@journeys/contracts';
+import type { EventStore } from '@journeys/event-store';
+import { basename } from 'node:path';
+import { createInterface } from 'node:readline';
+import { readCsv } from './csv-reader.ts';
+import { ImportAppendError, LogFormatError } from './errors.ts';
+import { LogMapper, resolveDepartment, type DropReason } from './mapping.ts';
+import { DEFAULT_COLUMNS, type ColumnMapping, type LogRow } from './row.ts';
+import { describeStreamError, detectFormat, openLogSource, type LogFormat, type LogSource } from './source.ts';
+import { ImportSpool } from './spool.ts';
+import { readXes } from './xes-reader.ts';
+
+export interface ImportProgress {
+  /** `read`: parsing and validating the file (done/total in file bytes); `append`: writing (in events). */
+  phase: 'read' | 'append';
+  done: number;
+  total: number;
+  /** Rows (events) read so far. */
+  rows: number;
+}
+
+export interface ImportOptions {
+  /** Default: from the file name (`.xes`, `.xes.gz`, `.csv`, `.jsonl`...). */
+  format?: LogFormat;
+  /** Which attribute/column holds each field (XES names by default). */
+  columns?: Partial<ColumnMapping>;
+  /** CSV field delimiter, default `,`. */
+  delimiter?: string;
+  /** Events per append (one journey stream per append). Default 500. */
+  batchSize?: number;
+  /** Refuse the whole file (append nothing) if any row would be dropped. */
+  strict?: boolean;
+  /** Where the temporary spool goes (default: the OS temp dir). */
+  tmpDir?: string;
+  onProgress?: (progress: ImportProgress) => void;
+  /** How many dropped rows to describe in `problems` (all are counted). Default 20. */
+  maxProblems?: number;
+}
+
+export interface DroppedRow {
+  line: number;
+  reason: DropReason;
+  message: string;
+}
+
+export interface ImportResult {
+  file: string;
+  format: LogFormat;
+  /** Distinct journeys among the imported events. */
+  journeys: number;
+  /** Valid events in the file (appended + duplicates). */
+  events: number;
+  /** Events written by this run. */
+  appended: number;
+  /** Events the store already had (same id): a re-import appends nothing. */
+  duplicates: number;
+  /** Rows not imported, by reason (only reasons that occurred). */
+  dropped: Partial<Record<DropReason, number>>;
+  droppedTotal: number;
+  /** The first `maxProblems` dropped rows, with their line. */
+  problems: DroppedRow[];
+  /** Where departments came from: `org:group` (or the --group column), the resource column, or the events themselves (JSONL). */
+  departmentFrom: string;
+}
+
+/**
+ * Imports an event log into the store.
+ *
+ * Guarantee: **validate-all-first, then idempotent append.** The whole file is parsed,
+ * mapped and validated into a temporary spool before the first append, so a malformed,
+ * truncated or corrupt file (LogFormatError) — or, with `strict`, any bad row — appends
+ * nothing. The append phase writes journey by journey; event ids are deterministic (UUIDv5
+ * of the event's identity, or the id the file carries), so if it is interrupted (crash,
+ * store outage: ImportAppendError) running the same import again completes it, and a
+ * re-import of a complete log appends nothing.
+ */
+export async function importLog(store: EventStore, file: string, options: ImportOptions = {}): Promise<ImportResult> {
+  const format = options.format ?? detectFormat(file).format;
+  if (!format) throw new LogFormatError(`cannot tell the format of ${basename(file)} from its name; use --format xes|csv|jsonl`);
+  const columns: ColumnMapping = { ...DEFAULT_COLUMNS, ...stripUndefined(options.columns ?? {}) };
+  const maxProblems = options.maxProblems ?? 20;
+  const batchSize = Math.max(1, options.batchSize ?? 500);
+
+  const source = await openLogSource(file);
+  const spool = new ImportSpool(options.tmpDir);
+  const dropped: Partial<Record<DropReason, number>> = {};
+  const problems: DroppedRow[] = [];
+  let droppedTotal = 0;
+  let rows = 0;
+  const drop = (line: number, reason: DropReason, message: string) => {
+    dropped[reason] = (dropped[reason] ?? 0) + 1;
+    droppedTotal++;
+    if (problems.length < maxProblems) problems.push({ line, reason, message });
+  };
+  const readProgress = () => options.onProgress?.({ phase: 'read', done: source.bytesRead(), total: source.size, rows });
+
+  try {
+    let departmentFrom = columns.group;
+    try {
+      if (format === 'jsonl') {
+        departmentFrom = 'event';
+        for await (const batch of readJsonl(source)) {
+          for (const { line, text } of batch) {
+            rows++;
+            let value: unknown;
+            try {
+              value = JSON.parse(text);
+            } catch (err) {
+              drop(line, 'invalid JSON', (err as Error).message);
+              continue;
+            }
+            const result = validateEvent(value);
+            if (!result.ok) {
+              drop(line, 'invalid event', result.problems.map((p) => `${p.path || '(root)'}: ${p.message}`).join('; '));
+              continue;
+            }
+            spool.add(result.value.journeyId, JSON.stringify(result.value), false, undefined);
+          }
+          readProgress();
+        }
+      } else {
+        const mapper = new LogMapper(columns);
+        const batches: AsyncIterable<LogRow[]> =
+          format === 'xes' ? readXes(source.text) : readCsv(source.text, { columns, delimiter: options.delimiter ?? ',' });
+        for await (const batch of batches) {
+          for (const row of batch) {
+            rows++;
+            const mapped = mapper.map(row);
+            if (!mapped.ok) {
+              drop(row.line, mapped.reason, mapped.message);
+              continue;
+            }
+            spool.add(mapped.event.journeyId, JSON.stringify(mapped.event), mapped.groupless, mapped.resource);
+          }
+          readProgress();
+        }
+        if (!mapper.sawGroup && spool.count > 0) departmentFrom = columns.resource;
+      }
+    } catch (err) {
+      source.text.destroy();
+      throw describeStreamError(err, basename(file));
+    }
+    readProgress();
+    if (options.strict && droppedTotal > 0) {
+      const first = problems[0];
+      throw new LogFormatError(
+        `${droppedTotal} row(s) of ${basename(file)} cannot be imported (${describeDropped(dropped)}); nothing was imported` +
+          (first ? `. First: line ${first.line}: ${first.message}` : ''),
+      );
+    }
+
+    const logHasGroups = departmentFrom !== columns.resource;
+    const total = spool.count;
+    let appended = 0;
+    let duplicates = 0;
+    let batch: JourneyEvent[] = [];
+    let current: string | undefined;
+    const flush = async () => {
+      if (batch.length === 0 || current === undefined) return;
+      try {
+        const result = await store.append(journeyStreamName(current), batch);
+        for (const e of result.events) {
+          if (e.duplicate) duplicates++;
+          else appended++;
+        }
+      } catch (err) {
+        throw new ImportAppendError(
+          `appending journey ${JSON.stringify(current)} failed after ${appended + duplicates} of ${total} events: ${(err as Error).message}. ` +
+            'Run the same import again to complete it (already stored events are skipped).',
+          appended + duplicates,
+          total,
+          { cause: err },
+        );
+      }
+      batch = [];
+      options.onProgress?.({ phase: 'append', done: appended + duplicates, total, rows });
+    };
+    for (const entry of spool.entries()) {
+      if (entry.journeyId !== current || batch.length >= batchSize) {
+        await flush();
+        current = entry.journeyId;
+      }
+      const event = JSON.parse(entry.json) as JourneyEvent;
+      batch.push(format === 'jsonl' ? event : resolveDepartment(event, entry.groupless, entry.resource ?? undefined, logHasGroups));
+    }
+    await flush();
+
+    return {
+      file,
+      format,
+      journeys: spool.journeyCount,
+      events: total,
+      appended,
+      duplicates,
+      dropped,
+      droppedTotal,
+      problems,
+      departmentFrom,
+    };
+  } finally {
+    spool.close();
+  }
+}
+
+export function describeDropped(dropped: Partial<Record<string, number>>): string {
+  return Object.entries(dropped)
+    .map(([reason, n]) => `${reason}: ${n}`)
+    .join(', ');
+}
+
+async function* readJsonl(source: LogSource): AsyncGenerator<Array<{ line: number; text: string }>> {
+  const lines = createInterface({ input: source.text, crlfDelay: Infinity });
+  let n = 0;
+  let batch: Array<{ line: number; text: string }> = [];
+  for await (const text of lines) {
+    n++;
+    if (text.trim() === '') continue;
+    batch.push({ line: n, text });
+    if (batch.length >= 1000) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,7 @@
+export { importLog, describeDropped, type ImportOptions, type ImportResult, type ImportProgress, type DroppedRow } from './import.ts';
+export { exportLog, EXPORT_FORMATS, type ExportFormat, type ExportOptions, type ExportResult } from './export.ts';
+export { LogFormatError, ImportAppendError } from './errors.ts';
+export { parseLogTimestamp, type LogInstant } from './timestamp.ts';
+export { DROP_REASONS, IMPORT_ID_NAMESPACE, typeForLifecycle, type DropReason } from './mapping.ts';
+export { DEFAULT_COLUMNS, type ColumnMapping } from './row.ts';
+export { detectFormat, LOG_FORMATS, type LogFormat } from './source.ts';

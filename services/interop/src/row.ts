@@ -1,0 +1,46 @@
+/** A value an XES attribute or CSV cell carries once typed (XES int/float → number, boolean → boolean). */
+export type AttributeValue = string | number | boolean;
+
+/**
+ * One event of a log as a reader hands it on, before any mapping: its attributes in file
+ * order (a CSV row's cells, an XES event's direct attributes) and its case id as the
+ * format defines it (the trace's `concept:name`, or the case column).
+ */
+export interface LogRow {
+  /** 1-based line where the row or `<event>` starts, for messages. */
+  line: number;
+  caseId: string | undefined;
+  attributes: Map<string, AttributeValue>;
+  /** XES trace-level attributes other than `concept:name` (CSV carries them as `case:*` columns). */
+  caseAttributes?: Map<string, AttributeValue>;
+}
+
+/** Which attribute (XES key or CSV column) holds each field; XES names by default. */
+export interface ColumnMapping {
+  case: string;
+  activity: string;
+  timestamp: string;
+  group: string;
+  resource: string;
+  lifecycle: string;
+}
+
+export const DEFAULT_COLUMNS: ColumnMapping = {
+  case: 'case:concept:name',
+  activity: 'concept:name',
+  timestamp: 'time:timestamp',
+  group: 'org:group',
+  resource: 'org:resource',
+  lifecycle: 'lifecycle:transition',
+};
+
+/**
+ * Attributes our own export writes so that an exported log re-imports to the same events
+ * (`identity:id` is the XES Identity extension's key; the others are ours).
+ */
+export const ID_KEY = 'identity:id';
+export const TYPE_KEY = 'journeys:type';
+export const DATA_KEY = 'journeys:data';
+export const OUTCOME_KEY = 'journeys:outcome';
+export const ATTRIBUTES_KEY = 'journeys:attributes';
+export const RESERVED_KEYS: ReadonlySet<string> = new Set([ID_KEY, TYPE_KEY, DATA_KEY, OUTCOME_KEY, ATTRIBUTES_KEY]);

@@ -1,0 +1,10 @@
+export { generateJourneys, simulateJourneys, JOURNEY_TYPES, DEFAULT_JOURNEYS_PER_DAY, type SimulationOptions, type JourneyTypeName } from './engine.ts';
+export { DEFAULT_DEPARTMENTS, DEPARTMENTS } from './departments.ts';
+export { eventId, journeyIdFor, runTag, SIMULATOR_NAMESPACE } from './ids.ts';
+export { groupByJourney, appendJourneys, type AppendTarget } from './load.ts';
+export type { DepartmentDefinition, JourneyTypeDefinition } from './process.ts';
+export type { WorkingHours } from './calendar.ts';
+export { OFFICE_HOURS, EXTENDED_HOURS, ROUND_THE_CLOCK } from './calendar.ts';
+export { emitterSink, httpSink, type EventSink } from './sink.ts';
+export { playLive, type LiveOptions } from './live.ts';
+export { splitAtNow } from './history.ts';
