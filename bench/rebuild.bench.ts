@@ -31,7 +31,15 @@ const work = mkdtempSync(join(tmpdir(), 'journeys-bench-rebuild-'));
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
 const requireFromTests = createRequire(join(root, 'tests/package.json'));
-const { DuckDBInstance } = (await import(requireFromTests.resolve('@duckdb/node-api'))) as typeof import('@duckdb/node-api');
+// @duckdb/node-api is a dev dependency of @journeys/tests: load it from there (the small surface used here).
+interface DuckConnection {
+  run(sql: string): Promise<unknown>;
+  runAndReadAll(sql: string): Promise<{ getRowObjectsJS(): unknown[] }>;
+  closeSync(): void;
+}
+const { DuckDBInstance } = (await import(requireFromTests.resolve('@duckdb/node-api'))) as {
+  DuckDBInstance: { create(path: string): Promise<{ connect(): Promise<DuckConnection>; closeSync(): void }> };
+};
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const secs = (ms: number) => (ms / 1000).toFixed(2);
@@ -65,7 +73,7 @@ async function ourRebuild(store: EventStore): Promise<OurRun> {
 async function exportNdjson(store: EventStore, file: string): Promise<void> {
   const out = createWriteStream(file);
   for await (const s of store.readAll()) {
-    if (!out.write(JSON.stringify({ position: s.position, ...s.event }) + '\n')) await new Promise((r) => out.once('drain', r));
+    if (!out.write(JSON.stringify({ position: s.position, ...s.event }) + '\n')) await new Promise<void>((r) => out.once('drain', () => r()));
   }
   out.end();
   await finished(out);

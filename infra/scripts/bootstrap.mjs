@@ -37,7 +37,14 @@ if (!existsSync(marker) || statSync(lock).mtimeMs > statSync(marker).mtimeMs) {
 }
 
 if (mode === 'demo') {
-  process.exit(pn(['journey', 'demo', ...rest]));
+  // Ctrl-C reaches the whole process group: the demo shuts down cleanly and exits 0, so
+  // this wrapper must not die of the signal first; it exits with the demo's status.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => {});
+  // tsx directly rather than `pnpm journey`: pnpm dies of the SIGINT instead of waiting.
+  const tsx = join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'tsx.cmd' : 'tsx');
+  const r = spawnSync(tsx, ['services/cli/src/main.ts', 'demo', ...rest], { stdio: 'inherit', cwd: root });
+  process.exit(r.status ?? 1);
 }
 
 if (mode === 'test') {

@@ -73,6 +73,7 @@ export function createSwimlaneView(
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     overlay.attr('width', width).attr('height', height);
     canvas.setAttribute('aria-label', `Swimlanes of ${m.rows.length} journeys across ${m.lanes.length - 1} departments`);
+    canvas.dataset.bars = String(m.rows.reduce((a, r) => a + r.segments.length, 0));
   }
 
   function draw(): void {

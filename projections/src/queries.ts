@@ -32,13 +32,17 @@ export type ReadModelChange =
   | { kind: 'caught-up'; position: number };
 
 export interface JourneyQueries {
+  /** Newest first. Throws InvalidCursorError (from read-model.ts) on a cursor it did not issue. */
   listJourneys(filter: JourneyListFilter, page: { cursor?: string; limit: number }): JourneyPage;
   timeline(journeyId: string): JourneyTimeline | undefined;
   /** The customer-safe status, from its own projection. */
   customerStatus(journeyId: string): CustomerStatus | undefined;
   handoffs(filter?: AnalyticsFilter): HandoffAnalytics;
   processMap(filter?: AnalyticsFilter): ProcessMap;
-  /** Workload as of `now` (default: the newest event time seen, or the wall clock for live data). */
+  /**
+   * Workload as of `now` (default: the wall clock, for live data). A `now` before the newest
+   * event takes every journey as it stood then (imported history: pass the instant).
+   */
   departments(filter?: AnalyticsFilter & { now?: string }): DepartmentWorkload[];
   /** Every analytic as it stood at `instant`, by occurredAt. */
   replay(instant: string, filter?: AnalyticsFilter): Replay;

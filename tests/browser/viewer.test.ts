@@ -3,8 +3,8 @@
  * runtime with simulated journeys: the map matches the API's process map, a tooltip
  * shows a handoff's statistics, the replay slider moves the queue counts.
  */
-import { mkdirSync } from 'node:fs';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -78,10 +78,6 @@ describe('journey viewer in Chromium', () => {
     expect(map.edges.some((e) => keys.has(`${e.to}→${e.from}`))).toBe(true);
 
     await page.screenshot({ path: `${ARTEFACTS}journey-map.png` });
-    if (process.env.JOURNEYS_UPDATE_DOCS_IMAGES === '1') {
-      mkdirSync(fileURLToPath(new URL('.', `file://${DOCS_IMAGE}`)), { recursive: true });
-      copyFileSync(`${ARTEFACTS}journey-map.png`, DOCS_IMAGE);
-    }
   });
 
   it('when the pointer rests on an edge, then a tooltip shows that handoff’s statistics', async () => {
@@ -113,12 +109,20 @@ describe('journey viewer in Chromium', () => {
   });
 
   it('performance mode labels edges with their median delay', async () => {
+    await page.click('#edge-panel .close');
     await page.check('input[name=mode][value=performance]');
     const map = await api<ProcessMap>('/api/analytics/process-map');
     await page.waitForFunction(() => document.querySelector('#map-legend')?.textContent?.includes('median'));
     const labels = await page.$$eval('svg.process-map .edge-labels text', (ts) => ts.map((t) => t.textContent));
     expect(labels.sort()).toEqual(map.edges.map((e) => formatDuration(e.delay.p50)).sort());
-    await page.screenshot({ path: `${ARTEFACTS}journey-map-performance.png` });
+    await page.mouse.move(0, 0);
+    const bottom = await page.$eval('#map', (el) => el.getBoundingClientRect().bottom);
+    await page.screenshot({ path: `${ARTEFACTS}journey-map-performance.png`, clip: { x: 0, y: 0, width: 1400, height: Math.ceil(bottom) + 12 } });
+    // the README's picture: `JOURNEYS_UPDATE_DOCS_IMAGES=1 pnpm exec vitest run tests/browser`
+    if (process.env.JOURNEYS_UPDATE_DOCS_IMAGES === '1') {
+      mkdirSync(dirname(DOCS_IMAGE), { recursive: true });
+      copyFileSync(`${ARTEFACTS}journey-map-performance.png`, DOCS_IMAGE);
+    }
     await page.check('input[name=mode][value=frequency]');
   });
 

@@ -8,7 +8,7 @@ import { getSQLiteEventStore, type EventStore } from '@journeys/event-store';
 import { createEmitter, EmitRejectedError, type EmitInput } from '@journeys/emitter';
 import { startIngest, type IngestHandle } from '@journeys/ingest';
 import { natsServerAvailable, startNatsServer, type NatsServerHandle } from '../support/nats.ts';
-import { ingestUser, natsConfig, PASSWORDS, tempDir, waitFor, workStarted } from './helpers.ts';
+import { ingestUser, natsConfig, PASSWORDS, tempDir, waitFor, withOutage, workStarted } from './helpers.ts';
 
 const quiet = pino({ level: 'silent' });
 
@@ -180,5 +180,27 @@ describe.skipIf(!natsServerAvailable())('ingest over NATS JetStream', () => {
     expect(stored).toHaveLength(ids.length);
     expect(new Set(stored)).toEqual(new Set(ids));
     expect(handle.counters.deadLettered).toBe(0);
+  });
+
+  it('naks through a store outage without losing anything, and dead-letters a message whose deliveries ran out', async () => {
+    // Given a store that is down for everything at first, and for ever for journey "cursed"
+    let down = true;
+    const flaky = withOutage(store, (stream) => down || stream === 'journey-cursed');
+    const handle = (ingest = await startIngest({ bus, store: flaky, logger: quiet, retryDelayMs: () => 100, consumer: { ackWaitMs: 1000, maxDeliver: 3 } }));
+    const events = Array.from({ length: 50 }, (_, i) => workStarted(`claim-${i % 5}`, 'Intake'));
+    await bus.publish(events);
+    await waitFor('a failed append', () => handle.counters.storeFailures > 0);
+    down = false;
+    await waitFor('all stored', () => handle.counters.appended === 50);
+    expect(new Set(await storedIds(store))).toEqual(new Set(events.map((e) => e.id)));
+
+    // When an event can never be stored
+    const cursed = workStarted('cursed', 'Intake');
+    await bus.publish([cursed]);
+    // Then after max_deliver deliveries JetStream gives up and ingest dead-letters it (advisory)
+    await waitFor('the dead letter', async () => (await bus.deadLetters()).length === 1, 30_000);
+    const [letter] = await bus.deadLetters();
+    expect(letter).toMatchObject({ reason: 'max_deliveries', eventId: cursed.id, dlqSubject: 'journey.dlq.intake' });
+    expect(JSON.parse(letter!.payload).id).toBe(cursed.id);
   });
 });

@@ -80,6 +80,9 @@ export interface SimulatedData {
   start?: string;
   days?: number;
   journeysPerDay?: number;
+  /** stop arrivals after this many journeys */
+  maxJourneys?: number;
+  onProgress?: (done: number, total: number) => void;
 }
 
 export async function startViewerRuntime(data: SimulatedData = {}): Promise<ViewerRuntime> {
@@ -102,7 +105,11 @@ export async function startViewerRuntime(data: SimulatedData = {}): Promise<View
   try {
     const start = data.start ?? '2026-03-02T00:00:00Z';
     const end = new Date(Date.parse(start) + (data.days ?? 7) * 86_400_000).toISOString();
-    await appendJourneys(runtime.store, generateJourneys({ seed: data.seed ?? 11, start, end, journeysPerDay: data.journeysPerDay ?? 40 }));
+    await appendJourneys(
+      runtime.store,
+      generateJourneys({ seed: data.seed ?? 11, start, end, journeysPerDay: data.journeysPerDay ?? 40, ...(data.maxJourneys !== undefined ? { maxJourneys: data.maxJourneys } : {}) }),
+      data.onProgress ? { onProgress: data.onProgress } : {},
+    );
     await runtime.projections.waitUntilCaughtUp();
     // the runner may have been caught up before the appends landed: wait for the last one
     const last = await runtime.store.headPosition();

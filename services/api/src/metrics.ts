@@ -41,7 +41,8 @@ export function createApiMetrics(registry: Registry): ApiMetrics {
   const middleware: RequestHandler = (req, res, next) => {
     const start = process.hrtime.bigint();
     res.once('finish', () => {
-      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      const routePath = (req.route as { path?: unknown } | undefined)?.path;
+      const route = typeof routePath === 'string' ? `${req.baseUrl}${routePath}` : 'unmatched';
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       httpDuration.observe({ method: req.method, route, status_code: String(res.statusCode) }, seconds);
     });

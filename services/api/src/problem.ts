@@ -117,7 +117,7 @@ export function problemHandler(log: { error: (obj: object, msg: string) => void 
       return;
     }
     const problem =
-      err instanceof HttpProblem ? err : (typeof err === 'object' && err !== null && fromFrameworkError(err as never)) || undefined;
+      err instanceof HttpProblem ? err : (typeof err === 'object' && err !== null && fromFrameworkError(err)) || undefined;
     if (problem) {
       sendProblem(res, problem, req.originalUrl.split('?')[0]);
       return;

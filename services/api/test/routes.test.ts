@@ -131,7 +131,8 @@ describe('journeys', () => {
 
   it('returns bulk timelines for the viewer', async () => {
     const body = await getJson('/api/timelines?journeyType=claim&limit=10', analyst, page(JourneyTimelineSchema));
-    expect(body.items.map((t) => t.journeyId).sort()).toEqual(['claim-1', 'claim-2', 'claim-3']);
+    expect(body.items.map((t) => t.journeyId)).toEqual(expect.arrayContaining(['claim-1', 'claim-2', 'claim-3']));
+    expect(body.items.every((t) => t.journeyType === 'claim')).toBe(true);
   });
 
   it('returns a timeline with an ETag, and 304 on If-None-Match', async () => {
@@ -265,7 +266,7 @@ describe('OpenAPI', () => {
     const doc = (await res.json()) as { openapi: string; paths: Record<string, object>; components: { schemas: Record<string, object> } };
     const { Validator } = await import('@seriousme/openapi-schema-validator');
     const validator = new Validator();
-    const result = await validator.validate(doc as never);
+    const result = await validator.validate(doc);
     expect(result.errors ?? [], JSON.stringify(result.errors)).toEqual([]);
     expect(result.valid).toBe(true);
     expect(doc.openapi).toBe('3.1.0');

@@ -7,3 +7,5 @@ export { plausibilityProblems, MAX_FUTURE_SKEW_MS, EARLIEST_OCCURRED_AT_MS } fro
 export { encodeEvent, toText } from './codec.ts';
 export { consumerSettings, streamSettings, DEFAULT_CONSUMER_SETTINGS, DUPLICATE_WINDOW_MS, type StreamLimits } from './streams.ts';
 export type { NatsConnection } from '@nats-io/transport-node';
+export { AckPolicy } from '@nats-io/jetstream';
+export { pipelinedPublisher, PublishFailure, type PipelinedAck } from './pipelined.ts';

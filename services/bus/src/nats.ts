@@ -25,6 +25,7 @@ import {
   BusUnavailableError,
   HEADER_DLQ_REASON,
   HEADER_DLQ_SUBJECT,
+  HEADER_MSG_ID,
   type BusConsumer,
   type BusMessage,
   type ConsumerOptions,
@@ -35,6 +36,7 @@ import {
 } from './bus.ts';
 import { encodeEvent, toBytes } from './codec.ts';
 import { consumerSettings, streamSettings, type StreamLimits } from './streams.ts';
+import { pipelinedPublisher, PublishFailure } from './pipelined.ts';
 
 export interface NatsBusOptions {
   /** One URL or several (`nats://a:4222,nats://b:4222` is split). */
@@ -59,6 +61,8 @@ export interface NatsBus extends EventBus {
   /** The underlying connection and clients, for what this interface does not cover (KV buckets...). */
   readonly connection: NatsConnection;
   readonly js: JetStreamClient;
+  /** The JetStream manager (streams, consumers, purges), created on first use. */
+  manager(): Promise<JetStreamManager>;
   /** Creates or updates the streams (idempotent): what `manageStreams` does on connect. */
   ensureStreams(limits?: StreamLimits): Promise<void>;
 }
@@ -108,47 +112,29 @@ export async function natsBusFromConnection(
   const publishTimeoutMs = options.publishTimeoutMs ?? 5000;
 
   let connected = true;
-  // A publish refused by the server's permissions gets no JetStream reply, only an async
-  // -ERR naming the subject: fail the waiting publishes on that subject at once.
-  const deniedWaiters = new Map<string, Set<(err: Error) => void>>();
+  const publisher = pipelinedPublisher(nc);
   const exhaustedSubs: Array<{ unsubscribe(): void }> = [];
   void (async () => {
     for await (const s of nc.status()) {
       if (s.type === 'disconnect') connected = false;
       else if (s.type === 'reconnect') connected = true;
-      else if (s.type === 'error' && s.error instanceof PermissionViolationError && s.error.operation === 'publish') {
-        for (const reject of deniedWaiters.get(s.error.subject) ?? []) reject(s.error);
-      }
+      // a publish refused by the server's permissions gets no JetStream reply, only an
+      // async -ERR naming the subject: fail the waiting publishes on that subject at once
+      else if (s.type === 'error' && s.error instanceof PermissionViolationError && s.error.operation === 'publish') publisher.denied(s.error);
     }
   })().catch(() => undefined);
 
-  const waitDenied = (subject: string): { promise: Promise<never>; cancel(): void } => {
-    let reject!: (err: Error) => void;
-    const promise = new Promise<never>((_, r) => (reject = r));
-    let set = deniedWaiters.get(subject);
-    if (!set) deniedWaiters.set(subject, (set = new Set()));
-    set.add(reject);
-    return {
-      promise,
-      cancel() {
-        set.delete(reject);
-        if (set.size === 0) deniedWaiters.delete(subject);
-      },
-    };
-  };
-
-  const publishOne = async (subject: string, data: Uint8Array, id: string, msgId: string | undefined, hdrs: MsgHdrs | undefined, timeoutMs: number): Promise<PublishResult> => {
-    const denied = waitDenied(subject);
+  const publishOne = async (subject: string, data: Uint8Array, id: string, msgId: string | undefined, extra: MsgHdrs | undefined, timeoutMs: number): Promise<PublishResult> => {
+    let hdrs = extra;
+    if (msgId !== undefined) {
+      hdrs ??= natsHeaders();
+      hdrs.set(HEADER_MSG_ID, msgId);
+    }
     try {
-      const ack = await Promise.race([
-        js.publish(subject, data, { ...(msgId !== undefined ? { msgID: msgId } : {}), ...(hdrs ? { headers: hdrs } : {}), timeout: timeoutMs, retries: 1 }),
-        denied.promise,
-      ]);
+      const ack = await publisher.publish(subject, data, hdrs, timeoutMs);
       return { id, ok: true, duplicate: ack.duplicate, seq: ack.seq };
     } catch (err) {
       return { id, ok: false, duplicate: false, error: classify(err) };
-    } finally {
-      denied.cancel();
     }
   };
 
@@ -185,6 +171,7 @@ export async function natsBusFromConnection(
     kind: 'nats',
     connection: nc,
     js,
+    manager: jsm,
     ensureStreams,
 
     async publish(events: readonly JourneyEvent[], publishOptions = {}) {
@@ -294,6 +281,7 @@ export async function natsBusFromConnection(
 
 function classify(err: unknown): { code: 'unavailable' | 'rejected'; message: string } {
   const e = err as Error;
+  if (e instanceof PublishFailure) return { code: e.code, message: e.message };
   // the client may wrap the server's -ERR (a RequestError whose cause is the violation)
   for (let c: unknown = err; c instanceof Error; c = c.cause) {
     if (c instanceof PermissionViolationError || /permissions violation/i.test(c.message)) return { code: 'rejected', message: c.message };

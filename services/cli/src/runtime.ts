@@ -110,7 +110,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       ...(options.app?.sseHeartbeatMs !== undefined ? { sseHeartbeatMs: options.app.sseHeartbeatMs } : {}),
       ...(options.app?.readyMaxLag !== undefined ? { readyMaxLag: options.app.readyMaxLag } : {}),
     });
-    cleanups.push(async () => app.closeApp());
+    cleanups.push(() => Promise.resolve(app.closeApp()));
 
     const server = await listen(app, options.port ?? config.port, options.host ?? config.host);
     cleanups.push(() => closeServer(server));

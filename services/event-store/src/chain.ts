@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { JourneyEvent } from '@journeys/contracts';
 
 /** The link before the first event. */
@@ -24,5 +24,6 @@ export function chainLink(
   data: string,
 ): string {
   const content = `${previous}\n${place}${US}${stream}${US}${revision}${US}${recordedAt}${US}${event.id}${US}${event.type}${US}${event.journeyId}${US}${event.department}${US}${event.occurredAt}${US}${event.schemaVersion}${US}${event.actor ?? ''}${US}${event.correlationId ?? ''}${US}${event.causationId ?? ''}${US}${data}`;
-  return createHash('sha256').update(content).digest('hex');
+  // crypto.hash (one-shot) is about twice as fast as createHash().update().digest() for short inputs
+  return hash('sha256', content, 'hex');
 }

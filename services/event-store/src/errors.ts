@@ -20,7 +20,10 @@ export class WrongExpectedRevisionError extends EventStoreError {
 
 export class InvalidStreamNameError extends EventStoreError {
   override name = 'InvalidStreamNameError';
-  constructor(readonly stream: string, reason: string) {
+  constructor(
+    readonly stream: string,
+    reason: string,
+  ) {
     super(`invalid stream name ${JSON.stringify(stream)}: ${reason}`);
   }
 }
@@ -47,7 +50,11 @@ export class EmptyBatchError extends EventStoreError {
 /** The same event id is already stored in a different stream. */
 export class EventIdConflictError extends EventStoreError {
   override name = 'EventIdConflictError';
-  constructor(readonly eventId: string, readonly existingStream: string, readonly stream: string) {
+  constructor(
+    readonly eventId: string,
+    readonly existingStream: string,
+    readonly stream: string,
+  ) {
     super(`event ${eventId} is already stored in ${existingStream}, cannot append it to ${stream}`);
   }
 }
@@ -59,7 +66,10 @@ export class StoreUnavailableError extends EventStoreError {
 /** The batch is larger than the store accepts in one atomic append (EventStoreDB's max append size). */
 export class BatchTooLargeError extends EventStoreError {
   override name = 'BatchTooLargeError';
-  constructor(readonly stream: string, readonly limitBytes: number) {
+  constructor(
+    readonly stream: string,
+    readonly limitBytes: number,
+  ) {
     super(`the batch for ${stream} is larger than the store's atomic append limit of ${limitBytes} bytes: split it`);
   }
 }

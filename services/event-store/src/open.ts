@@ -5,8 +5,7 @@ import { getSQLiteEventStore, type SQLiteEventStoreOptions } from './sqlite/stor
 export const DEFAULT_STORE = 'sqlite:./data/journeys.db';
 
 export type StoreLocation =
-  | { kind: 'sqlite'; path: string; synchronous?: SQLiteEventStoreOptions['synchronous'] }
-  | { kind: 'esdb'; connectionString: string };
+  { kind: 'sqlite'; path: string; synchronous?: SQLiteEventStoreOptions['synchronous'] } | { kind: 'esdb'; connectionString: string };
 
 export class StoreConfigError extends EventStoreError {
   override name = 'StoreConfigError';

@@ -17,12 +17,16 @@ const ENVELOPE_BYTES_BOUND = 8192;
  * Anything else goes through validateEvent for upcasting and its full list of problems.
  */
 function fastPath(input: unknown): ValidEvent | undefined {
-  if (typeof input !== 'object' || input === null || (input as { schemaVersion?: unknown }).schemaVersion !== CURRENT_SCHEMA_VERSION) return undefined;
+  if (typeof input !== 'object' || input === null || (input as { schemaVersion?: unknown }).schemaVersion !== CURRENT_SCHEMA_VERSION)
+    return undefined;
   const parsed = JourneyEventSchema.safeParse(input);
   if (!parsed.success) return undefined;
   const data = JSON.stringify(parsed.data.data);
   // Exact size only when the payload is large enough for the limit to matter.
-  if (data.length * 3 + ENVELOPE_BYTES_BOUND > MAX_EVENT_BYTES && Buffer.byteLength(JSON.stringify(parsed.data), 'utf8') > MAX_EVENT_BYTES) {
+  if (
+    data.length * 3 + ENVELOPE_BYTES_BOUND > MAX_EVENT_BYTES &&
+    Buffer.byteLength(JSON.stringify(parsed.data), 'utf8') > MAX_EVENT_BYTES
+  ) {
     return undefined;
   }
   return { event: parsed.data, data };
@@ -98,7 +102,9 @@ export function upcastStored(event: JourneyEvent, where: string): JourneyEvent {
   if (event.schemaVersion === CURRENT_SCHEMA_VERSION) return event;
   const result = validateEvent(event);
   if (!result.ok) {
-    throw new EventStoreError(`stored event at ${where} cannot be read: ${result.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+    throw new EventStoreError(
+      `stored event at ${where} cannot be read: ${result.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+    );
   }
   return result.value;
 }

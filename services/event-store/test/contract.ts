@@ -21,7 +21,11 @@ export interface ContractOptions {
  * each works under its own stream prefix and from the head position it found, so the
  * suite can run against a shared EventStoreDB server.
  */
-export function describeEventStoreContract(name: string, factory: () => Promise<EventStore> | EventStore, options: ContractOptions = {}): void {
+export function describeEventStoreContract(
+  name: string,
+  factory: () => Promise<EventStore> | EventStore,
+  options: ContractOptions = {},
+): void {
   describe(`EventStore contract: ${name}`, () => {
     let store: EventStore;
     let prefix: string;
@@ -225,7 +229,12 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
         const back = await collect(store.readAll({ direction: 'backwards', filter: { streamPrefix: prefix } }), 4);
         expect(ids(back)).toEqual(events.map((e) => e.id).reverse());
         const before = await collect(store.readAll({ direction: 'backwards', after: back[1]!.position, filter: { streamPrefix: prefix } }));
-        expect(ids(before)).toEqual(events.slice(0, 2).map((e) => e.id).reverse());
+        expect(ids(before)).toEqual(
+          events
+            .slice(0, 2)
+            .map((e) => e.id)
+            .reverse(),
+        );
       });
 
       it('filters by type, journeyId, department and occurredAt range', async () => {
@@ -237,7 +246,10 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
         expect(ids(await read({ journeyId: 'rb' }))).toEqual([events[3]!.id]);
         expect(ids(await read({ department: 'Legal & Compliance' }))).toEqual([events[2]!.id]);
         // occurredAt compares instants, not text: 10:00+01:00 is 09:00Z; from inclusive, to exclusive
-        expect(ids(await read({ occurredFrom: '2026-03-01T08:30:00Z', occurredTo: '2026-03-02T09:00:00Z' }))).toEqual([events[1]!.id, events[2]!.id]);
+        expect(ids(await read({ occurredFrom: '2026-03-01T08:30:00Z', occurredTo: '2026-03-02T09:00:00Z' }))).toEqual([
+          events[1]!.id,
+          events[2]!.id,
+        ]);
         expect(ids(await read({ occurredFrom: '2026-03-01T09:00:00Z', types: ['HandoffRequested'] }))).toEqual([events[1]!.id]);
       });
     });
@@ -336,7 +348,10 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
         const journeyId = 'ジャーニー-ü-🚀-e\u0301';
         const stream = `${prefix}journey-${journeyId}`;
         const e = workStarted(journeyId, { department: 'Légal & 経理 🏛️', actor: 'Zoë 👩🏽‍💻' });
-        (e as Extract<JourneyEvent, { type: 'WorkStarted' }>).data = { activity: 'prüfen — 審査 🧾', attributes: { 'clé ✓': 'välue 𝄞', n: 3 } };
+        (e as Extract<JourneyEvent, { type: 'WorkStarted' }>).data = {
+          activity: 'prüfen — 審査 🧾',
+          attributes: { 'clé ✓': 'välue 𝄞', n: 3 },
+        };
         await store.append(stream, [e]);
         const [read] = await store.readStream(stream);
         expect(read!.stream).toBe(stream);
@@ -401,7 +416,9 @@ export function describeEventStoreContract(name: string, factory: () => Promise<
 
       it('refuses a malformed expectedRevision', async () => {
         await expect(store.append(`${prefix}journey-x`, many('x', 1), { expectedRevision: -2 })).rejects.toThrow(/expectedRevision/);
-        await expect(store.append(`${prefix}journey-x`, many('x', 1), { expectedRevision: 'latest' as never })).rejects.toThrow(/expectedRevision/);
+        await expect(store.append(`${prefix}journey-x`, many('x', 1), { expectedRevision: 'latest' as never })).rejects.toThrow(
+          /expectedRevision/,
+        );
       });
     });
 

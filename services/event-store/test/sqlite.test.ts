@@ -15,7 +15,9 @@ let counter = 0;
 const freshPath = () => join(root, `store-${++counter}.db`);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describeEventStoreContract('sqlite', () => getSQLiteEventStore({ path: freshPath(), pollIntervalMs: 50 }), { detectsIdInOtherStream: true });
+describeEventStoreContract('sqlite', () => getSQLiteEventStore({ path: freshPath(), pollIntervalMs: 50 }), {
+  detectsIdInOtherStream: true,
+});
 
 describe('SQLite store: tamper detection', () => {
   /** Given a store with 5 events at positions 1..5, apply `tamper` to the raw file, then verify. */
@@ -38,14 +40,21 @@ describe('SQLite store: tamper detection', () => {
   }
 
   it('detects an edited payload at its position', async () => {
-    const result = await tamperAndVerify((db) => db.prepare("UPDATE events SET data = replace(data, 'triage', 'TRIAGE') WHERE position = 3").run());
+    const result = await tamperAndVerify((db) =>
+      db.prepare("UPDATE events SET data = replace(data, 'triage', 'TRIAGE') WHERE position = 3").run(),
+    );
     expect(result).toMatchObject({ ok: false, brokenAt: 3, checked: 2 });
     expect(result.reason).toMatch(/does not match its hash/);
   });
 
   it('detects an edited envelope column and an edited occurredAt index', async () => {
-    expect(await tamperAndVerify((db) => db.prepare("UPDATE events SET department = 'Billing' WHERE position = 2").run())).toMatchObject({ ok: false, brokenAt: 2 });
-    expect(await tamperAndVerify((db) => db.prepare('UPDATE events SET occurred_ms = occurred_ms + 1 WHERE position = 4').run())).toMatchObject({ ok: false, brokenAt: 4 });
+    expect(await tamperAndVerify((db) => db.prepare("UPDATE events SET department = 'Billing' WHERE position = 2").run())).toMatchObject({
+      ok: false,
+      brokenAt: 2,
+    });
+    expect(
+      await tamperAndVerify((db) => db.prepare('UPDATE events SET occurred_ms = occurred_ms + 1 WHERE position = 4').run()),
+    ).toMatchObject({ ok: false, brokenAt: 4 });
   });
 
   it('detects a deleted middle row at its position', async () => {
@@ -94,7 +103,10 @@ describe('SQLite store: crash safety', () => {
 
   /** Starts a writer child on `path`; kills it with SIGKILL `delayMs` after its 3rd acknowledged batch. */
   function runAndKill(path: string, round: number, delayMs: number): Promise<number> {
-    const child = spawn(process.execPath, ['--import', 'tsx', writer, path, '3000', String(round)], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', writer, path, '3000', String(round)], {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     return new Promise<number>((resolveAcked, reject) => {
@@ -110,14 +122,20 @@ describe('SQLite store: crash safety', () => {
           if (count === 3) setTimeout(() => child.kill('SIGKILL'), delayMs);
         }
       });
-      child.on('exit', (_code, signal) => (signal === 'SIGKILL' ? resolveAcked(count) : reject(new Error(`writer exited without being killed: ${stderr}`))));
+      child.on('exit', (_code, signal) =>
+        signal === 'SIGKILL' ? resolveAcked(count) : reject(new Error(`writer exited without being killed: ${stderr}`)),
+      );
     });
   }
 
   it('a writer killed with SIGKILL mid-append leaves whole batches only, keeps every acknowledged one, and the chain verifies', async () => {
     const path = freshPath();
     // Three kills at different moments of the next batch (validating, inside the transaction, committing).
-    for (const [round, delayMs] of [[1, 5], [2, 30], [3, 70]] as const) {
+    for (const [round, delayMs] of [
+      [1, 5],
+      [2, 30],
+      [3, 70],
+    ] as const) {
       const acked = await runAndKill(path, round, delayMs);
       expect(acked).toBeGreaterThanOrEqual(3);
       const store = getSQLiteEventStore({ path });
@@ -175,7 +193,10 @@ describe('SQLite store: two instances on one file', () => {
     try {
       await a.append('journey-x', many('x', 1));
       await b.append('journey-y', many('y', 1));
-      const results = await Promise.allSettled([a.append('journey-x', many('x', 1), { expectedRevision: 0 }), b.append('journey-x', many('x', 1), { expectedRevision: 0 })]);
+      const results = await Promise.allSettled([
+        a.append('journey-x', many('x', 1), { expectedRevision: 0 }),
+        b.append('journey-x', many('x', 1), { expectedRevision: 0 }),
+      ]);
       expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
       expect((results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason).toBeInstanceOf(WrongExpectedRevisionError);
       const all = await collect(b.readAll());
@@ -202,7 +223,10 @@ describe('openEventStore', () => {
   it('reads JOURNEY_STORE forms and refuses anything else with a clear error', () => {
     expect(parseStoreLocation('sqlite:./data/journeys.db')).toEqual({ kind: 'sqlite', path: './data/journeys.db' });
     expect(parseStoreLocation('sqlite:/var/j.db?synchronous=full')).toEqual({ kind: 'sqlite', path: '/var/j.db', synchronous: 'full' });
-    expect(parseStoreLocation('esdb://localhost:2113?tls=false')).toEqual({ kind: 'esdb', connectionString: 'esdb://localhost:2113?tls=false' });
+    expect(parseStoreLocation('esdb://localhost:2113?tls=false')).toEqual({
+      kind: 'esdb',
+      connectionString: 'esdb://localhost:2113?tls=false',
+    });
     expect(parseStoreLocation('esdb+discover://a:2113,b:2113')).toMatchObject({ kind: 'esdb' });
     expect(() => parseStoreLocation('postgres://x')).toThrow(StoreConfigError);
     expect(() => parseStoreLocation('postgres://x')).toThrow(/sqlite:<path>/);

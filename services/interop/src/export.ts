@@ -71,7 +71,7 @@ export async function exportLog(store: EventStore, out: Writable, options: Expor
       tick();
     }
   } else if (options.format === 'csv') {
-    await write(out, stringify([CSV_EXPORT_COLUMNS as unknown as string[]]));
+    await write(out, stringify([[...CSV_EXPORT_COLUMNS]]));
     let rows: string[][] = [];
     for await (const stored of store.readAll({ filter })) {
       journeys.add(stored.event.journeyId);
@@ -108,7 +108,7 @@ export async function exportLog(store: EventStore, out: Writable, options: Expor
 function csvRow(event: JourneyEvent): string[] {
   const data = event.data as Record<string, unknown>;
   const isWork = event.type === 'WorkStarted' || event.type === 'WorkCompleted';
-  const attributes = isWork ? { ...((data.attributes as Record<string, unknown> | undefined) ?? {}) } : {};
+  const attributes: Record<string, string | number | boolean> = isWork ? { ...((data.attributes as Record<string, string | number | boolean> | undefined) ?? {}) } : {};
   const lifecycle = attributes[DEFAULT_COLUMNS.lifecycle] ?? canonicalLifecycle(event.type) ?? '';
   delete attributes[DEFAULT_COLUMNS.lifecycle];
   return [

@@ -57,7 +57,7 @@ export class ImportSpool {
   *entries(): Generator<SpoolEntry> {
     if (this.db.inTransaction) this.db.exec('COMMIT');
     this.db.exec('CREATE INDEX IF NOT EXISTS by_journey ON spool (journey, seq)');
-    const names: string[] = new Array(this.journeys.size);
+    const names = new Array<string>(this.journeys.size);
     for (const [name, ord] of this.journeys) names[ord] = name;
     const rows = this.db.prepare('SELECT journey, json, groupless, resource FROM spool ORDER BY journey, seq').raw().iterate() as IterableIterator<
       [number, string, number, string | null]

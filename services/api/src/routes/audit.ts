@@ -6,7 +6,7 @@ import { invalidCursor, type CursorCodec } from '../http/cursor.ts';
 import { parseInput } from '../http/query.ts';
 import { AuditQuerySchema, EmptyQuerySchema } from '../schemas.ts';
 import { router } from './async.ts';
-import { sendJson } from './journeys.ts';
+import { sendJson } from '../http/etag.ts';
 
 const NDJSON = 'application/x-ndjson';
 
@@ -64,7 +64,7 @@ export function auditRoutes(deps: AppDeps, cursors: CursorCodec): Router {
   r.get('/api/audit/verify', authenticate(auth), authorize('audit:read'), async (req, res) => {
     parseInput(EmptyQuerySchema, req.query);
     const result = await store.verify();
-    sendJson(res, result);
+    sendJson(req, res, result);
   });
 
   return r;

@@ -1,4 +1,5 @@
-import type { Request, Response, Router } from 'express';
+import type { Request, Router } from 'express';
+import { sendJson } from '../http/etag.ts';
 import type { AppDeps } from '../deps.ts';
 import { authenticate, authorize, principalOf } from '../auth/middleware.ts';
 import { invalidCursor, type CursorCodec } from '../http/cursor.ts';
@@ -8,14 +9,6 @@ import { EmptyQuerySchema, JourneyIdParamSchema, JourneyListQuerySchema, Timelin
 import type { JourneyState } from '@journeys/contracts';
 import type { JourneyListFilter } from '@journeys/projections';
 import { router } from './async.ts';
-
-/** Sends JSON with an ETag; Express answers If-None-Match with 304 itself (req.fresh). */
-export function sendJson(res: Response, body: unknown, etag?: string): void {
-  if (etag !== undefined) res.setHeader('ETag', etag);
-  // Read models change as events arrive: caches must revalidate, and a 304 costs nothing.
-  res.setHeader('Cache-Control', 'private, no-cache');
-  res.json(body);
-}
 
 export function journeyId(req: Request): string {
   return parseInput(JourneyIdParamSchema, { id: req.params.id }, 'path').id;
@@ -42,7 +35,7 @@ export function journeysRoutes(deps: AppDeps, cursors: CursorCodec): Router {
     const inner = q.cursor === undefined ? undefined : cursors.decode(scope, q.cursor);
     if (inner !== undefined && typeof inner !== 'string') throw invalidCursor();
     const page = queries.listJourneys(filter, { ...(inner !== undefined ? { cursor: inner } : {}), limit: q.limit });
-    sendJson(res, { items: page.items, nextCursor: page.nextCursor === null ? null : cursors.encode(scope, page.nextCursor) });
+    sendJson(req, res, { items: page.items, nextCursor: page.nextCursor === null ? null : cursors.encode(scope, page.nextCursor) });
   });
 
   /** Many timelines per request, for the viewer's swimlanes (the list's filters and cursor). */
@@ -54,7 +47,7 @@ export function journeysRoutes(deps: AppDeps, cursors: CursorCodec): Router {
     if (inner !== undefined && typeof inner !== 'string') throw invalidCursor();
     const page = queries.listJourneys(filter, { ...(inner !== undefined ? { cursor: inner } : {}), limit: q.limit });
     const items = page.items.map((s) => queries.timeline(s.journeyId)).filter((t) => t !== undefined);
-    sendJson(res, { items, nextCursor: page.nextCursor === null ? null : cursors.encode(scope, page.nextCursor) });
+    sendJson(req, res, { items, nextCursor: page.nextCursor === null ? null : cursors.encode(scope, page.nextCursor) });
   });
 
   r.get('/api/journeys/:id', authenticate(auth), authorize('journeys:read'), (req, res) => {
@@ -62,7 +55,7 @@ export function journeysRoutes(deps: AppDeps, cursors: CursorCodec): Router {
     const id = journeyId(req);
     const timeline = queries.timeline(id);
     if (!timeline) throw notFound(`No journey ${JSON.stringify(id)}.`);
-    sendJson(res, timeline);
+    sendJson(req, res, timeline);
   });
 
   r.get('/api/journeys/:id/status', authenticate(auth, { allowQueryToken: true }), authorize('status:read'), (req, res) => {
@@ -71,7 +64,7 @@ export function journeysRoutes(deps: AppDeps, cursors: CursorCodec): Router {
     assertMayReadStatus(req, id);
     const status = queries.customerStatus(id);
     if (!status) throw notFound(`No journey ${JSON.stringify(id)}.`);
-    sendJson(res, status, `W/"${status.version}"`);
+    sendJson(req, res, status, `W/"${status.version}"`);
   });
 
   return r;

@@ -39,7 +39,7 @@ class StreamLimiter {
 }
 
 function tokenKey(req: Request): string {
-  return req.headers.authorization ?? String(req.query.token ?? '');
+  return req.headers.authorization ?? (typeof req.query.token === 'string' ? req.query.token : '');
 }
 
 function lastEventId(req: Request, queryValue: string | undefined): number | undefined {

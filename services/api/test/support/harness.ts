@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import type { Role } from '@journeys/contracts';
 import { loadConfig } from '../../../cli/src/config.ts';
 import { startRuntime, type Runtime } from '../../../cli/src/runtime.ts';
@@ -27,14 +27,16 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { env?: Record<string, string>; app?: { sseHeartbeatMs?: number; readyMaxLag?: number; viewerDir?: string } } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { env?: Record<string, string>; app?: { sseHeartbeatMs?: number; readyMaxLag?: number; viewerDir?: string }; logger?: Logger } = {},
+): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'journeys-api-'));
   const storePath = join(dir, 'journeys.db');
   const secret = randomBytes(32).toString('base64url');
   const config = loadConfig({ JOURNEY_STORE: `sqlite:${storePath}`, JOURNEY_AUTH_SECRET: secret, PORT: '0', HOST: '127.0.0.1', ...options.env });
   const rt = await startRuntime({
     config,
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     announce: () => {},
     checkpointDir: false,
     ...(options.app ? { app: options.app } : {}),

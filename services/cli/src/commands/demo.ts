@@ -93,7 +93,11 @@ async function runDemo(opts: DemoOptions): Promise<void> {
 
   const cleanups: Array<() => Promise<void>> = [];
   const closeAll = async () => {
-    for (const f of cleanups.splice(0).reverse()) await f().catch((err: Error) => say(`journey demo: ${err.message}`));
+    for (const f of cleanups.splice(0).reverse()) {
+      const t0 = Date.now();
+      await f().catch((err: Error) => say(`journey demo: ${err.message}`));
+      if (process.env.DEMO_DEBUG) say(`cleanup ${Date.now() - t0} ms`);
+    }
   };
 
   try {

@@ -100,7 +100,9 @@ export function getEventStoreDBEventStore(options: EventStoreDBEventStoreOptions
   }
 
   /** Everything the append needs to know about a stream: ids already in it, last revision, last link. */
-  async function streamState(stream: string): Promise<{ actual: number; lastHash: string; byId: Map<string, { revision: number; position: number }> }> {
+  async function streamState(
+    stream: string,
+  ): Promise<{ actual: number; lastHash: string; byId: Map<string, { revision: number; position: number }> }> {
     const { esdb, client } = await connect();
     const byId = new Map<string, { revision: number; position: number }>();
     let actual = -1;
@@ -155,7 +157,12 @@ export function getEventStoreDBEventStore(options: EventStoreDBEventStoreOptions
         const metadata: JourneyMetadata = { journeys: 1, hash };
         if (e.correlationId !== undefined) metadata.$correlationId = e.correlationId;
         if (e.causationId !== undefined) metadata.$causationId = e.causationId;
-        return esdb.jsonEvent({ id: e.id, type: e.type, data: e as unknown as Record<string, unknown>, metadata: metadata as unknown as Record<string, unknown> });
+        return esdb.jsonEvent({
+          id: e.id,
+          type: e.type,
+          data: e as unknown as Record<string, unknown>,
+          metadata: metadata as unknown as Record<string, unknown>,
+        });
       });
       try {
         await client.appendToStream(stream, data, { expectedRevision: state.actual === -1 ? NO_STREAM : BigInt(state.actual) });
@@ -220,7 +227,11 @@ export function getEventStoreDBEventStore(options: EventStoreDBEventStoreOptions
       let n = 0;
       let last: number | undefined;
       try {
-        for await (const resolved of client.readAll({ fromPosition: from, direction: backwards ? BACKWARDS : FORWARDS, maxCount: pageSize })) {
+        for await (const resolved of client.readAll({
+          fromPosition: from,
+          direction: backwards ? BACKWARDS : FORWARDS,
+          maxCount: pageSize,
+        })) {
           n++;
           const e = resolved.event;
           if (!e) continue;
@@ -276,7 +287,7 @@ export function getEventStoreDBEventStore(options: EventStoreDBEventStoreOptions
           if (stored) yield stored;
         }
       } catch (err) {
-                if (done) return;
+        if (done) return;
         throw mapError(err);
       } finally {
         await subscription.close();
@@ -290,6 +301,8 @@ export function getEventStoreDBEventStore(options: EventStoreDBEventStoreOptions
         subscriptions.delete(subscription);
         opts.signal?.removeEventListener('abort', onAbort);
         await source?.unsubscribe().catch(() => undefined);
+        // Ends a pending `for await` on the source for certain, whatever the cancelled call emits.
+        source?.destroy();
       },
       [Symbol.asyncIterator]: () => iterator,
     };
@@ -320,7 +333,15 @@ export function getEventStoreDBEventStore(options: EventStoreDBEventStoreOptions
       if (stored.revision !== prev.revision + 1) {
         return fail(`${stored.stream} jumps from revision ${prev.revision} to ${stored.revision} (events removed)`);
       }
-      const link = chainLink(prev.hash, stored.revision, stored.stream, stored.revision, '', stored.event, JSON.stringify(stored.event.data));
+      const link = chainLink(
+        prev.hash,
+        stored.revision,
+        stored.stream,
+        stored.revision,
+        '',
+        stored.event,
+        JSON.stringify(stored.event.data),
+      );
       if (link !== stored.hash) return fail(`the event at ${stored.stream}@${stored.revision} does not match its hash`);
       streams.set(stored.stream, { revision: stored.revision, hash: link });
       digest.update(link);
@@ -356,7 +377,11 @@ export function getEventStoreDBEventStore(options: EventStoreDBEventStoreOptions
       const { esdb, client } = await connect();
       const out: StoredEvent[] = [];
       try {
-        for await (const resolved of client.readStream(stream, { fromRevision, direction: backwards ? BACKWARDS : FORWARDS, maxCount: max })) {
+        for await (const resolved of client.readStream(stream, {
+          fromRevision,
+          direction: backwards ? BACKWARDS : FORWARDS,
+          maxCount: max,
+        })) {
           const e = resolved.event;
           if (!e) continue;
           const stored = toStored(e, positionOf(resolved));

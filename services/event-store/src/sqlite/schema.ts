@@ -71,6 +71,26 @@ export interface EventRow {
   hash: string;
 }
 
+/** A row as better-sqlite3 returns it in raw mode (arrays are ~40% cheaper than row objects), in COLUMNS order. */
+export type EventTuple = [
+  position: number,
+  stream: string,
+  revision: number,
+  id: string,
+  type: string,
+  journeyId: string,
+  department: string,
+  occurredAt: string,
+  occurredMs: number,
+  recordedAt: string,
+  schemaVersion: number,
+  actor: string | null,
+  correlationId: string | null,
+  causationId: string | null,
+  data: string,
+  hash: string,
+];
+
 export type Synchronous = 'normal' | 'full';
 
 /**

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import type { ChainVerification, JourneyEvent, StoredEvent } from '@journeys/contracts';
+import { CURRENT_SCHEMA_VERSION, type ChainVerification, type JourneyEvent, type StoredEvent } from '@journeys/contracts';
 import { GENESIS_HASH, chainLink } from '../chain.ts';
 import { EventIdConflictError, EventStoreError, StoreUnavailableError, WrongExpectedRevisionError } from '../errors.ts';
 import type {
@@ -19,7 +19,7 @@ import type {
 } from '../port.ts';
 import { assertValidStreamName } from '../stream-name.ts';
 import { normaliseExpected, revisionMatches, upcastStored, validateBatch, type ValidEvent } from '../validate.ts';
-import { COLUMNS, openSchema, type EventRow, type Synchronous } from './schema.ts';
+import { COLUMNS, openSchema, type EventRow, type EventTuple, type Synchronous } from './schema.ts';
 
 export interface SQLiteEventStoreOptions {
   /** File path, or `:memory:` (tests only: nothing survives and no other process sees it). */
@@ -61,9 +61,11 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): EventStor
     setHead: db.prepare('UPDATE chain_head SET position = ?, hash = ? WHERE singleton = 1'),
     lastRevision: db.prepare('SELECT max(revision) AS revision FROM events WHERE stream = ?').pluck(),
     byId: db.prepare('SELECT stream, revision, position FROM events WHERE id = ?'),
-    insert: db.prepare(`INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`),
-    streamFwd: db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`),
-    streamBwd: db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`),
+    insert: db.prepare(
+      `INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING`,
+    ),
+    streamFwd: db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`).raw(true),
+    streamBwd: db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`).raw(true),
     verifyPage: db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`),
   };
   const pageStatements = new Map<string, Database.Statement>();
@@ -149,31 +151,35 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): EventStor
     return { id, revision: existing.revision, position: existing.position, duplicate: true };
   }
 
-  function toStored(row: EventRow): StoredEvent {
-    const event = {
-      id: row.id,
-      type: row.type,
-      journeyId: row.journey_id,
-      department: row.department,
-      occurredAt: row.occurred_at,
-      schemaVersion: row.schema_version,
-      data: JSON.parse(row.data) as unknown,
-    } as Record<string, unknown>;
-    if (row.actor !== null) event.actor = row.actor;
-    if (row.correlation_id !== null) event.correlationId = row.correlation_id;
-    if (row.causation_id !== null) event.causationId = row.causation_id;
+  function toStored(row: EventTuple): StoredEvent {
+    const event: Record<string, unknown> = {
+      id: row[3],
+      type: row[4],
+      journeyId: row[5],
+      department: row[6],
+      occurredAt: row[7],
+      schemaVersion: row[10],
+      data: JSON.parse(row[14]) as unknown,
+    };
+    if (row[11] !== null) event.actor = row[11];
+    if (row[12] !== null) event.correlationId = row[12];
+    if (row[13] !== null) event.causationId = row[13];
     return {
-      position: row.position,
-      stream: row.stream,
-      revision: row.revision,
-      recordedAt: row.recorded_at,
-      event: upcastStored(event as JourneyEvent, `position ${row.position}`),
-      hash: row.hash,
+      position: row[0],
+      stream: row[1],
+      revision: row[2],
+      recordedAt: row[9],
+      event: row[10] === CURRENT_SCHEMA_VERSION ? (event as JourneyEvent) : upcastStored(event as JourneyEvent, `position ${row[0]}`),
+      hash: row[15],
     };
   }
 
   /** A prepared statement per filter shape; parameters are always bound, never spliced. */
-  function pageQuery(filter: EventFilter | undefined, backwards: boolean, bounded: boolean): { statement: Database.Statement; params: unknown[] } {
+  function pageQuery(
+    filter: EventFilter | undefined,
+    backwards: boolean,
+    bounded: boolean,
+  ): { statement: Database.Statement; params: unknown[] } {
     const where: string[] = [backwards ? 'position < ?' : 'position > ?'];
     const params: unknown[] = [];
     const key: string[] = [backwards ? 'b' : 'f'];
@@ -215,32 +221,76 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): EventStor
     const k = key.join(',');
     let statement = pageStatements.get(k);
     if (!statement) {
-      statement = db.prepare(
-        `SELECT ${COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY position ${backwards ? 'DESC' : 'ASC'} LIMIT ?`,
-      );
+      statement = db
+        .prepare(`SELECT ${COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY position ${backwards ? 'DESC' : 'ASC'} LIMIT ?`)
+        .raw(true);
       pageStatements.set(k, statement);
     }
     return { statement, params };
   }
 
-  async function* readAll(options: ReadAllOptions = {}): AsyncGenerator<StoredEvent> {
-    ensureOpen();
-    const backwards = options.direction === 'backwards';
-    let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
-    if (remaining <= 0) return;
-    let cursor = options.after ?? (backwards ? Number.MAX_SAFE_INTEGER : 0);
-    const { statement, params } = pageQuery(options.filter, backwards, false);
-    while (remaining > 0) {
-      ensureOpen();
-      const limit = Math.min(pageSize, remaining);
-      const rows = statement.all(cursor, ...params, limit) as EventRow[];
-      for (const row of rows) yield toStored(row);
-      if (rows.length < limit) return;
-      remaining -= rows.length;
-      cursor = rows[rows.length - 1]!.position;
-      // Let the event loop breathe between pages: a long export must not stall the server.
-      await yieldToLoop();
-    }
+  /**
+   * Pages of `pageSize` rows by position cursor, so memory stays flat whatever the history.
+   * A hand-written iterator rather than an async generator: per event it costs one resolved
+   * promise instead of the generator's queue, which is a quarter of the read time at 1M events.
+   */
+  function readAll(options: ReadAllOptions = {}): AsyncIterable<StoredEvent> {
+    return {
+      [Symbol.asyncIterator](): AsyncIterator<StoredEvent> {
+        const backwards = options.direction === 'backwards';
+        let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+        let cursor = options.after ?? (backwards ? Number.MAX_SAFE_INTEGER : 0);
+        let query: ReturnType<typeof pageQuery> | undefined;
+        let rows: EventTuple[] = [];
+        let i = 0;
+        let finished = remaining <= 0;
+        let pages = 0;
+        const done: Promise<IteratorResult<StoredEvent>> = Promise.resolve({ done: true, value: undefined });
+
+        function fetchPage(): void {
+          ensureOpen();
+          query ??= pageQuery(options.filter, backwards, false);
+          const limit = Math.min(pageSize, remaining);
+          rows = query.statement.all(cursor, ...query.params, limit) as EventTuple[];
+          i = 0;
+          pages++;
+          if (rows.length < limit) finished = true;
+          else cursor = rows[rows.length - 1]![0];
+        }
+        function take(): Promise<IteratorResult<StoredEvent>> {
+          if (i < rows.length) {
+            remaining--;
+            return Promise.resolve({ done: false, value: toStored(rows[i++]!) });
+          }
+          rows = [];
+          return done;
+        }
+        return {
+          next(): Promise<IteratorResult<StoredEvent>> {
+            try {
+              if (i < rows.length) return take();
+              if (finished || remaining <= 0) return ((rows = []), done);
+              // Let the event loop breathe between pages: a long export must not stall the server.
+              if (pages > 0) {
+                return yieldToLoop().then(() => {
+                  fetchPage();
+                  return take();
+                });
+              }
+              fetchPage();
+              return take();
+            } catch (err) {
+              return Promise.reject(err as Error);
+            }
+          },
+          return(): Promise<IteratorResult<StoredEvent>> {
+            finished = true;
+            rows = [];
+            return done;
+          },
+        };
+      },
+    };
   }
 
   function subscribeAll(options: SubscribeOptions = {}): Subscription {
@@ -251,9 +301,9 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): EventStor
     const { statement, params } = pageQuery(options.filter, false, true);
     // The page query and the head are read in one snapshot: when a page comes back short,
     // nothing matching exists up to that head, so the cursor can skip past it.
-    const readPage = db.transaction((from: number): { rows: EventRow[]; head: number } => {
+    const readPage = db.transaction((from: number): { rows: EventTuple[]; head: number } => {
       const head = (stmt.head.get() as Head).position;
-      return { rows: statement.all(from, head, ...params, pageSize) as EventRow[], head };
+      return { rows: statement.all(from, head, ...params, pageSize) as EventTuple[], head };
     });
 
     const subscription = {
@@ -276,7 +326,7 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): EventStor
           const { rows, head } = readPage(cursor);
           for (const row of rows) {
             if (done) return;
-            cursor = row.position;
+            cursor = row[0];
             yield toStored(row);
           }
           if (rows.length === pageSize) continue;
@@ -316,8 +366,13 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): EventStor
           return broken(expected, `position ${expected} is missing (the next stored position is ${row.position})`);
         }
         const link = chainLink(previous, row.position, row.stream, row.revision, row.recorded_at, rowEnvelope(row), row.data);
-        if (link !== row.hash) return broken(row.position, `the event at position ${row.position} does not match its hash (edited, or the chain before it was rewritten)`);
-        if (Date.parse(row.occurred_at) !== row.occurred_ms) return broken(row.position, `the occurredAt index of position ${row.position} was edited`);
+        if (link !== row.hash)
+          return broken(
+            row.position,
+            `the event at position ${row.position} does not match its hash (edited, or the chain before it was rewritten)`,
+          );
+        if (Date.parse(row.occurred_at) !== row.occurred_ms)
+          return broken(row.position, `the occurredAt index of position ${row.position} was edited`);
         previous = link;
         expected++;
         checked++;
@@ -330,7 +385,8 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): EventStor
     const head = stmt.head.get() as Head | undefined;
     const last = expected - 1;
     if (!head) return broken(last + 1, 'the chain head record is missing');
-    if (head.position > last) return broken(last + 1, `positions ${last + 1}..${head.position} are missing (deleted after the last stored event)`);
+    if (head.position > last)
+      return broken(last + 1, `positions ${last + 1}..${head.position} are missing (deleted after the last stored event)`);
     if (head.position < last) return broken(head.position + 1, `events after position ${head.position} are not covered by the chain head`);
     if (head.hash !== previous) return broken(last, 'the chain head does not match the last event');
     return { ok: true, checked, brokenAt: null, reason: null, headHash: previous };
@@ -362,8 +418,8 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): EventStor
       if (max <= 0) return [];
       const rows =
         options.direction === 'backwards'
-          ? (stmt.streamBwd.all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER, max) as EventRow[])
-          : (stmt.streamFwd.all(stream, options.fromRevision ?? 0, max) as EventRow[]);
+          ? (stmt.streamBwd.all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER, max) as EventTuple[])
+          : (stmt.streamFwd.all(stream, options.fromRevision ?? 0, max) as EventTuple[]);
       return rows.map(toStored);
     },
 

@@ -1,0 +1,73 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LOGS_DIR, tempWorld, type TempWorld } from './support.ts';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+const MAIN = join(ROOT, 'services/cli/src/main.ts');
+
+let world: TempWorld;
+beforeEach(() => {
+  world = tempWorld();
+});
+afterEach(async () => {
+  await world.cleanup();
+});
+
+async function journey(args: string[], storePath: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(TSX, [MAIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, JOURNEY_STORE: `sqlite:${storePath}` },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('journey import / export', () => {
+  it('imports a log with a summary, re-imports nothing, and exports XES that imports to the same events', async () => {
+    const store = join(world.dir, 'cli.db');
+    const first = await journey(['import', join(LOGS_DIR, 'running-example.xes')], store);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/journeys: 6/);
+    expect(first.stdout).toMatch(/events: +42 \(appended 42, already stored 0\)/);
+    expect(first.stdout).toMatch(/dropped rows: 0/);
+    // not a terminal: progress comes as plain lines on stderr
+    expect(first.stderr).toMatch(/import: (read|append) /);
+
+    const again = await journey(['import', join(LOGS_DIR, 'running-example.csv'), '--json'], store);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ events: 42, appended: 0, duplicates: 42 });
+
+    const out = join(world.dir, 'out.xes');
+    const exported = await journey(['export', '--format', 'xes', '--out', out], store);
+    expect(exported.code).toBe(0);
+    expect(exported.stderr).toMatch(/exported 42 events of 6 journeys/);
+    expect(readFileSync(out, 'utf8')).toMatch(/<id key="identity:id" value="/);
+    const reimport = await journey(['import', out, '--json'], join(world.dir, 'copy.db'));
+    expect(JSON.parse(reimport.stdout)).toMatchObject({ events: 42, appended: 42, droppedTotal: 0 });
+  }, 60_000);
+
+  it('a malformed file is a clear error with a non-zero exit, and nothing is imported', async () => {
+    const store = join(world.dir, 'bad.db');
+    const truncated = world.file('cut.xes', readFileSync(join(LOGS_DIR, 'running-example.xes'), 'utf8').slice(0, 5000));
+    const bad = await journey(['import', truncated], store);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^journey: malformed XES: .*nothing was imported/m);
+
+    const csv = await journey(['import', join(LOGS_DIR, 'running-example.csv'), '--activity', 'Task'], store);
+    expect(csv.code).toBe(2);
+    expect(csv.stderr).toMatch(/no activity column "Task"/);
+
+    const exported = await journey(['export', '--format', 'jsonl'], store);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toBe('');
+  }, 60_000);
+});
