@@ -21,8 +21,7 @@ import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JourneyEvent } from '../contracts/src/index.ts';
-import { AckPolicy, connectNatsBus, pipelinedPublisher, type NatsBus } from '../services/bus/src/index.ts';
-import { headers as natsHeaders } from '../services/bus/node_modules/@nats-io/transport-node/lib/mod.js';
+import { AckPolicy, connectNatsBus, natsHeaders, pipelinedPublisher, type NatsBus } from '../services/bus/src/index.ts';
 import { createEmitter, type EmitInput, type Emitter } from '../services/emitter/src/index.ts';
 import { getSQLiteEventStore, type EventStore } from '../services/event-store/src/index.ts';
 import { startIngest } from '../services/ingest/src/index.ts';
@@ -33,7 +32,6 @@ const N = quick ? 20_000 : 100_000;
 const RATE = 2000;
 const LATENCY_SECONDS = quick ? 5 : 20;
 const TARGET_E2E = 20_000;
-const LINGER = Number(process.env.INGEST_LINGER_MS ?? 5);
 const TARGET_RATIO = 0.7;
 const TARGET_P99_MS = 50;
 const DEPARTMENTS = ['Intake', 'Assessment', 'Billing', 'Legal', 'Support'];
@@ -131,7 +129,7 @@ async function endToEnd(url: string, dir: string, label: string, n: number, jour
   const bus = await connectNatsBus({ servers: url });
   const store = getSQLiteEventStore({ path: join(dir, `${label}.db`) });
   // a fresh durable per run so that runs do not share a backlog
-  const ingest = await startIngest({ bus, store, batchSize: 2000, lingerMs: LINGER, consumer: { durable: `ingest-${label}` } });
+  const ingest = await startIngest({ bus, store, batchSize: 2000, consumer: { durable: `ingest-${label}` } });
   const emitters = DEPARTMENTS.map((department) => createEmitter({ department, bus, maxPending: 50_000 }));
   const t0 = performance.now();
   const CHUNK = 500;

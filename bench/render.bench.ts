@@ -49,8 +49,14 @@ const events = rt.runtime.queries.position;
 console.log(`\n  store + projections ready in ${loadSeconds.toFixed(1)} s (${events} events)`);
 
 const chromium = await launchChromium({ viewport: { width: 1400, height: 900 } });
-const results = { map: [] as number[], swim: [] as number[], fetch: [] as number[], emptyPage: [] as number[], rects: [] as number[], canvas: [] as number[] };
-let segments = 0;
+const results = {
+  map: [] as number[],
+  swim: [] as number[],
+  fetch: [] as number[],
+  emptyPage: [] as number[],
+  rects: [] as number[],
+  canvas: [] as number[],
+};
 let shownJourneys = 0;
 let mapEdges = 0;
 let departments = 0;
@@ -79,7 +85,7 @@ try {
   }
   // the swimlanes' mark count, for the canvas peer
   const totalSegments = Number(await page.getAttribute('canvas.swim-canvas', 'data-bars'));
-  segments = Math.round(totalSegments / Math.max(1, shownJourneys));
+  const segments = Math.round(totalSegments / Math.max(1, shownJourneys));
 
   // peers, same browser, same run
   const peerPage = await chromium.browser.newPage();
@@ -148,14 +154,24 @@ Command: \`pnpm bench render${quick ? ' --quick' : ''}\` (bench/render.bench.ts)
 |---|---:|---|---|
 ${rows
   .map(([name, ms, targeted]) => {
-    const all = name.startsWith('journey map') ? results.map : name.startsWith('swimlanes') ? results.swim : name.includes('empty page') ? results.emptyPage : name.includes('SVG rects') ? results.rects : name.includes('canvas') ? results.canvas : results.fetch;
+    const all = name.startsWith('journey map')
+      ? results.map
+      : name.startsWith('swimlanes')
+        ? results.swim
+        : name.includes('empty page')
+          ? results.emptyPage
+          : name.includes('SVG rects')
+            ? results.rects
+            : name.includes('canvas')
+              ? results.canvas
+              : results.fetch;
     return `| ${name} | ${fmt(ms)} | ${all.map((x) => x.toFixed(0)).join(', ')} | ${targeted ? `< ${TARGET_MS} ms: ${ms < TARGET_MS ? 'met' : 'NOT met'}` : '–'} |`;
   })
   .join('\n')}
 
 Targets ${met ? 'met' : 'not met'}: map and swimlanes each under ${TARGET_MS} ms for ${JOURNEYS.toLocaleString('en')} journeys.
 
-Why these shapes: the map draws aggregates (one mark per department and per handoff pair), so its cost is the layout, not the journey count. The swimlanes draw every journey's bars, so they are on canvas (one pass per colour); as SVG they would be ${(totalSegments).toLocaleString('en')} DOM nodes, and the plain-rect peer shows what ${JOURNEYS.toLocaleString('en')} DOM rects alone cost.
+Why these shapes: the map draws aggregates (one mark per department and per handoff pair), so its cost is the layout, not the journey count. The swimlanes draw every journey's bars, so they are on canvas (one pass per colour); as SVG they would be ${totalSegments.toLocaleString('en')} DOM nodes, and the plain-rect peer shows what ${JOURNEYS.toLocaleString('en')} DOM rects alone cost.
 `;
   writeFileSync(fileURLToPath(new URL('../docs/benchmarks/render.md', import.meta.url)), md);
   console.log(`  wrote docs/benchmarks/render.md (targets ${met ? 'met' : 'NOT met'})`);

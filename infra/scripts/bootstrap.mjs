@@ -29,8 +29,11 @@ const pn = (args, options) => run(pnpm[0], [...pnpm.slice(1), ...args], options)
 const marker = join(root, 'node_modules', '.modules.yaml');
 const lock = join(root, 'pnpm-lock.yaml');
 if (!existsSync(marker) || statSync(lock).mtimeMs > statSync(marker).mtimeMs) {
+  // From pnpm's store alone first (seconds, no network: a second clone on the same machine,
+  // CI that already installed); from the registry only when the store lacks something.
   console.log('[bootstrap] installing the workspace (pnpm install --frozen-lockfile)');
-  if (pn(['install', '--frozen-lockfile']) !== 0) {
+  const quiet = { stdio: ['ignore', 'ignore', 'ignore'] };
+  if (pn(['install', '--frozen-lockfile', '--offline'], quiet) !== 0 && pn(['install', '--frozen-lockfile']) !== 0) {
     console.error('[bootstrap] pnpm install failed');
     process.exit(1);
   }

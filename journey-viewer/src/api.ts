@@ -118,7 +118,9 @@ export function createApi(token: string | null, base = '') {
       }
       const ids: string[] = [];
       do {
-        const page = await get<JourneyPage>(`/api/journeys${query({ journeyType: f.journeyType, cursor, limit: Math.min(500, max - ids.length) })}`);
+        const page = await get<JourneyPage>(
+          `/api/journeys${query({ journeyType: f.journeyType, cursor, limit: Math.min(500, max - ids.length) })}`,
+        );
         ids.push(...page.items.map((j) => j.journeyId));
         cursor = page.nextCursor ?? undefined;
       } while (cursor && ids.length < max);

@@ -6,7 +6,12 @@ import { formatCount, formatDuration } from './format.ts';
  * Department pairs ranked by the waiting they cause (count × median delay) or by how often
  * they send work back (ping-pong): a bar chart of the top pairs over a full table.
  */
-export function renderHotspots(container: HTMLElement, rows: readonly Hotspot[], by: 'delay' | 'pingPong', onPick?: (h: Hotspot) => void): void {
+export function renderHotspots(
+  container: HTMLElement,
+  rows: readonly Hotspot[],
+  by: 'delay' | 'pingPong',
+  onPick?: (h: Hotspot) => void,
+): void {
   const root = d3.select(container);
   const top = rows.slice(0, 12);
   const value = (h: Hotspot) => (by === 'delay' ? h.delayCaused : h.pingPong);
@@ -106,7 +111,7 @@ export function renderHotspots(container: HTMLElement, rows: readonly Hotspot[],
     .attr('data-to', (d) => d.to)
     .order()
     .selectAll('td')
-    .data((d, ) => [
+    .data((d) => [
       String(rows.indexOf(d) + 1),
       d.from,
       d.to,

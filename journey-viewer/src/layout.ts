@@ -60,14 +60,12 @@ async function run(nodes: readonly string[], edges: readonly { from: string; to:
       'elk.padding': '[top=20,left=20,bottom=20,right=20]',
     },
     children: nodes.map((id) => ({ id, width: Math.max(140, 8 * id.length + 30), height: 52 })),
-    edges: edges.map(
-      (e): ElkExtendedEdge => ({
-        id: edgeId(e.from, e.to),
-        sources: [e.from],
-        targets: [e.to],
-        labels: [{ text: 'label', width: 64, height: 14 }],
-      }),
-    ),
+    edges: edges.map((e): ElkExtendedEdge => ({
+      id: edgeId(e.from, e.to),
+      sources: [e.from],
+      targets: [e.to],
+      labels: [{ text: 'label', width: 64, height: 14 }],
+    })),
   };
   const out = await (await getElk()).layout(graph);
   const laidNodes = new Map<string, LaidNode>();
@@ -75,7 +73,7 @@ async function run(nodes: readonly string[], edges: readonly { from: string; to:
     laidNodes.set(c.id, { id: c.id, x: c.x ?? 0, y: c.y ?? 0, width: c.width ?? 0, height: c.height ?? 0 });
   }
   const laidEdges = new Map<string, LaidEdge>();
-  for (const e of (out.edges ?? []) as ElkExtendedEdge[]) {
+  for (const e of out.edges ?? []) {
     const [from] = e.sources;
     const [to] = e.targets;
     const points: [number, number][] = [];
@@ -91,7 +89,10 @@ async function run(nodes: readonly string[], edges: readonly { from: string; to:
       from: from!,
       to: to!,
       points,
-      label: l && l.x !== undefined && l.y !== undefined ? { x: l.x + (l.width ?? 0) / 2, y: l.y + (l.height ?? 0) / 2 } : { x: mid[0], y: mid[1] },
+      label:
+        l && l.x !== undefined && l.y !== undefined
+          ? { x: l.x + (l.width ?? 0) / 2, y: l.y + (l.height ?? 0) / 2 }
+          : { x: mid[0], y: mid[1] },
     });
   }
   return { width: out.width ?? 0, height: out.height ?? 0, nodes: laidNodes, edges: laidEdges };

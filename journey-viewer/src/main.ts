@@ -95,7 +95,12 @@ async function showEdgeJourneys(from: string, to: string): Promise<void> {
   panel.hidden = false;
   const root = d3.select(panel);
   root.selectChildren().remove();
-  root.append('button').attr('class', 'close').attr('aria-label', 'Close').text('×').on('click', () => (panel.hidden = true));
+  root
+    .append('button')
+    .attr('class', 'close')
+    .attr('aria-label', 'Close')
+    .text('×')
+    .on('click', () => (panel.hidden = true));
   root.append('h3').text(`Journeys handed from ${from} to ${to}`);
   const status = root.append('p').text('Loading…');
   try {
@@ -159,11 +164,17 @@ function loadTimelines(force = false): Promise<JourneyTimeline[]> {
   timelinesLoading = api
     .timelines(filter, TIMELINE_LIMIT, (n) => (status.textContent = `loading journeys… ${n}`))
     .then((list) => {
-      const inRange = list.filter((t) => (!filter.from || (t.completedAt ?? t.lastEventAt) >= filter.from) && (!filter.to || t.startedAt < filter.to));
+      const inRange = list.filter(
+        (t) => (!filter.from || (t.completedAt ?? t.lastEventAt) >= filter.from) && (!filter.to || t.startedAt < filter.to),
+      );
       timelines = inRange;
       status.textContent = `${inRange.length} journeys${list.length >= TIMELINE_LIMIT ? ` (first ${TIMELINE_LIMIT})` : ''}`;
       const types = [...new Set(list.map((t) => t.journeyType).filter((x): x is string => !!x))].sort();
-      d3.select('#journey-types').selectAll('option').data(types).join('option').attr('value', (d) => d);
+      d3.select('#journey-types')
+        .selectAll('option')
+        .data(types)
+        .join('option')
+        .attr('value', (d) => d);
       return inRange;
     });
   timelinesLoading.catch(() => (timelinesLoading = null));
@@ -201,7 +212,9 @@ async function loadReplay(): Promise<void> {
 function syncSlider(): void {
   slider.value = String(Math.round(((replayAt - range[0]) / (range[1] - range[0])) * 1000));
   const relative = $<HTMLInputElement>('#relative-time').checked;
-  $('#replay-time').textContent = relative ? `+${formatDuration((replayAt - range[0]) / 1000)} since the first journey` : formatInstant(new Date(replayAt).toISOString());
+  $('#replay-time').textContent = relative
+    ? `+${formatDuration((replayAt - range[0]) / 1000)} since the first journey`
+    : formatInstant(new Date(replayAt).toISOString());
 }
 
 async function fetchReplay(at: number): Promise<void> {
@@ -239,7 +252,12 @@ async function drawReplay(r: Replay, at: number): Promise<void> {
     .attr('data-queue', (d) => d.queueLength)
     .attr('data-wip', (d) => d.wip)
     .selectAll('td')
-    .data((d) => [d.department, String(d.queueLength), String(d.wip), d.oldestWaiting ? `${d.oldestWaiting.journeyId} (${formatDuration(d.oldestWaiting.waitingSeconds)})` : '–'])
+    .data((d) => [
+      d.department,
+      String(d.queueLength),
+      String(d.wip),
+      d.oldestWaiting ? `${d.oldestWaiting.journeyId} (${formatDuration(d.oldestWaiting.waitingSeconds)})` : '–',
+    ])
     .join('td')
     .text((d) => d);
   document.body.dataset.replayAt = r.asOf;
@@ -291,7 +309,8 @@ const loaders: Record<View, () => Promise<void>> = { map: loadMap, swimlanes: lo
 function show(next: View): void {
   if (!(next in loaders)) next = 'map';
   view = next;
-  for (const b of document.querySelectorAll<HTMLButtonElement>('[role=tab]')) b.setAttribute('aria-selected', String(b.dataset.view === next));
+  for (const b of document.querySelectorAll<HTMLButtonElement>('[role=tab]'))
+    b.setAttribute('aria-selected', String(b.dataset.view === next));
   for (const s of document.querySelectorAll<HTMLElement>('.view')) s.hidden = s.id !== `view-${next}`;
   if (location.hash !== `#${next}`) history.replaceState(null, '', `#${next}`);
   refresh();
@@ -312,8 +331,13 @@ for (const b of document.querySelectorAll<HTMLButtonElement>('[role=tab]')) b.ad
 $<HTMLFormElement>('#filters').addEventListener('submit', (e) => {
   e.preventDefault();
   const f = new FormData(e.target as HTMLFormElement);
-  const day = (v: FormDataEntryValue | null, plus = 0) => (v ? new Date(Date.parse(`${String(v)}T00:00:00Z`) + plus * 86_400_000).toISOString() : undefined);
-  filter = { journeyType: String(f.get('journeyType') ?? '') || undefined, from: day(f.get('from')), to: day(f.get('to'), 1) };
+  const text = (name: string) => {
+    const v = f.get(name);
+    return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+  };
+  const day = (v: string | undefined, plus = 0) =>
+    v ? new Date(Date.parse(`${v}T00:00:00Z`) + plus * 86_400_000).toISOString() : undefined;
+  filter = { journeyType: text('journeyType'), from: day(text('from')), to: day(text('to'), 1) };
   timelinesLoading = null;
   for (const v of Object.keys(loaders) as View[]) stale.add(v);
   refresh();
@@ -339,13 +363,17 @@ if (!token) {
   say('No analyst token. Open the viewer with ?token=<token> (the demo prints a link; or run: pnpm journey token --role analyst).');
   document.body.dataset.state = 'no-token';
 } else {
-  const stop = api.stream(onLiveChange, () => {
-    $('#live').textContent = 'reconnecting';
-    $('#live').className = 'live off';
-  }, () => {
-    $('#live').textContent = 'live';
-    $('#live').className = 'live on';
-  });
+  const stop = api.stream(
+    onLiveChange,
+    () => {
+      $('#live').textContent = 'reconnecting';
+      $('#live').className = 'live off';
+    },
+    () => {
+      $('#live').textContent = 'live';
+      $('#live').className = 'live on';
+    },
+  );
   window.addEventListener('pagehide', stop);
   $('#live').textContent = 'connecting';
   show(view);

@@ -47,11 +47,7 @@ const line = d3
  * mode sizes edges by handoff count; performance mode colours and labels them by delay
  * and fills departments by how much of their time is work rather than queue.
  */
-export function createMapView(
-  container: HTMLElement,
-  tooltip: Tooltip,
-  handlers: { onEdgeClick?: (edge: Edge) => void } = {},
-): MapView {
+export function createMapView(container: HTMLElement, tooltip: Tooltip, handlers: { onEdgeClick?: (edge: Edge) => void } = {}): MapView {
   const svg = d3
     .select(container)
     .append('svg')
@@ -109,9 +105,14 @@ export function createMapView(
     const known = new Set<string>();
     // An edge may name a department the map has no row for (a handoff to a department
     // that never worked yet): it still gets a node, so no edge dangles.
+    const addName = (n: string) => {
+      if (known.has(n)) return;
+      known.add(n);
+      names.push(n);
+    };
     for (const m of [shape, map]) {
-      for (const d of m.departments) if (!known.has(d.department)) (known.add(d.department), names.push(d.department));
-      for (const e of m.edges) for (const n of [e.from, e.to]) if (!known.has(n)) (known.add(n), names.push(n));
+      for (const d of m.departments) addName(d.department);
+      for (const e of m.edges) for (const n of [e.from, e.to]) addName(n);
     }
     const shapeEdges = new Map(shape.edges.map((e) => [edgeId(e.from, e.to), e]));
     for (const e of map.edges) if (!shapeEdges.has(edgeId(e.from, e.to))) shapeEdges.set(edgeId(e.from, e.to), e);
@@ -150,14 +151,22 @@ export function createMapView(
       .attr('data-to', (d) => d.edge.to)
       .attr('data-count', (d) => d.edge.count)
       .attr('tabindex', 0)
-      .attr('aria-label', (d) => `${d.edge.from} to ${d.edge.to}: ${d.edge.count} handoffs, median delay ${formatDuration(d.edge.delay.p50)}`)
+      .attr(
+        'aria-label',
+        (d) => `${d.edge.from} to ${d.edge.to}: ${d.edge.count} handoffs, median delay ${formatDuration(d.edge.delay.p50)}`,
+      )
       .on('mousemove', (event: MouseEvent, d) => tooltip.show(event, `${d.edge.from} → ${d.edge.to}`, edgeRows(d.edge)))
       .on('mouseleave', () => tooltip.hide())
       .on('click', (_event, d) => handlers.onEdgeClick?.(d.edge))
       .on('keydown', (event: KeyboardEvent, d) => {
         if (event.key === 'Enter') handlers.onEdgeClick?.(d.edge);
       })
-      .call((g) => g.select('path.hit').attr('d', (d) => line(d.laid.points)).attr('stroke-width', (d) => Math.max(14, edgeWidth(d.edge) + 8)))
+      .call((g) =>
+        g
+          .select('path.hit')
+          .attr('d', (d) => line(d.laid.points))
+          .attr('stroke-width', (d) => Math.max(14, edgeWidth(d.edge) + 8)),
+      )
       .call((g) =>
         g
           .select('path.line')
@@ -230,7 +239,7 @@ export function createMapView(
   function overlay(o: MapOverlay): void {
     if (!layout || !current) return;
     const l = layout;
-    const queues = o.queues ?? new Map();
+    const queues = o.queues ?? new Map<string, { queue: number; wip: number }>();
     gNodes.selectAll<SVGGElement, NodeDatum>('g.node').each(function (d) {
       const q = queues.get(d.dept.department);
       const badge = d3.select(this).select<SVGGElement>('g.badge');
@@ -248,7 +257,9 @@ export function createMapView(
     });
 
     // Tokens: several cases at one department share a small jittered cloud, so counts show.
-    const tokens = (o.tokens ?? []).map((t) => ({ t, p: tokenPoint(t, l) })).filter((d): d is { t: Token; p: [number, number] } => d.p !== null);
+    const tokens = (o.tokens ?? [])
+      .map((t) => ({ t, p: tokenPoint(t, l) }))
+      .filter((d): d is { t: Token; p: [number, number] } => d.p !== null);
     gTokens
       .selectAll<SVGCircleElement, { t: Token; p: [number, number] }>('circle')
       .data(tokens, (d) => d.t.journeyId)
@@ -299,8 +310,8 @@ function tokenPoint(t: Token, l: Layout): [number, number] | null {
   const n = l.nodes.get(t.department);
   if (!n) return null;
   // work sits inside the box, queue lines up along its top edge
-  const x = n.x + 8 + (jitter % 1000) / 1000 * (n.width - 16);
-  const y = t.kind === 'work' ? n.y + n.height - 8 - ((jitter >> 10) % 100) / 100 * 10 : n.y - 5 - ((jitter >> 10) % 100) / 100 * 12;
+  const x = n.x + 8 + ((jitter % 1000) / 1000) * (n.width - 16);
+  const y = t.kind === 'work' ? n.y + n.height - 8 - (((jitter >> 10) % 100) / 100) * 10 : n.y - 5 - (((jitter >> 10) % 100) / 100) * 12;
   return [x, y];
 }
 

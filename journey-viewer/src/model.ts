@@ -132,12 +132,10 @@ export function tokensAt(timelines: readonly JourneyTimeline[], at: number): Tok
       const queued = ms(s.queuedAt);
       if (started !== null && started <= at && (completed === null || at < completed)) {
         out.push({ journeyId: t.journeyId, kind: 'work', department: s.department });
-        placed = true;
         break;
       }
       if (queued !== null && queued <= at && (started === null || at < started)) {
         out.push({ journeyId: t.journeyId, kind: 'queue', department: s.department });
-        placed = true;
         break;
       }
     }

@@ -49,15 +49,22 @@ export function createSwimlaneView(
     });
   d3.select(canvas).call(zoom).on('dblclick.zoom', null);
 
-  function baseScale(): d3.ScaleLinear<number, number> | d3.ScaleTime<number, number> {
-    const m = model!;
-    return mode === 'relative'
-      ? d3.scaleLinear().domain([0, Math.max(1, m.maxLead)]).range([MARGIN.left, width - MARGIN.right])
-      : d3.scaleUtc().domain([m.minTime, m.maxTime]).range([MARGIN.left, width - MARGIN.right]);
+  // zoom and pan act on time only; the lanes keep their place
+  function relativeScale(): d3.ScaleLinear<number, number> {
+    return transform.rescaleX(
+      d3
+        .scaleLinear()
+        .domain([0, Math.max(1, model!.maxLead)])
+        .range([MARGIN.left, width - MARGIN.right]),
+    );
   }
-  function xScale() {
-    // zoom and pan act on time only; the lanes keep their place
-    return transform.rescaleX(baseScale() as d3.ScaleLinear<number, number>);
+  function absoluteScale(): d3.ScaleTime<number, number> {
+    return transform.rescaleX(
+      d3
+        .scaleUtc()
+        .domain([model!.minTime, model!.maxTime])
+        .range([MARGIN.left, width - MARGIN.right]),
+    );
   }
 
   function resize(): void {
@@ -79,7 +86,7 @@ export function createSwimlaneView(
   function draw(): void {
     if (!model) return;
     const m = model;
-    const x = xScale();
+    const x: (v: number) => number = mode === 'relative' ? relativeScale() : absoluteScale();
     ctx.clearRect(0, 0, width, height);
     const rowH = laneHeight / Math.max(1, m.rows.length);
     // lane backgrounds
@@ -120,14 +127,15 @@ export function createSwimlaneView(
     }
     ctx.restore();
 
-    const axis =
-      mode === 'relative'
-        ? d3
-            .axisTop(x)
-            .ticks(Math.max(2, Math.floor(width / 110)))
-            .tickFormat((v) => formatDuration(Number(v)))
-        : d3.axisTop(x as unknown as d3.ScaleTime<number, number>).ticks(Math.max(2, Math.floor(width / 130)));
-    gAxis.attr('transform', `translate(0,${MARGIN.top})`).call(axis as unknown as (g: typeof gAxis) => void);
+    const g = gAxis.attr('transform', `translate(0,${MARGIN.top})`);
+    if (mode === 'relative') {
+      g.call(
+        d3
+          .axisTop(relativeScale())
+          .ticks(Math.max(2, Math.floor(width / 110)))
+          .tickFormat((v) => formatDuration(Number(v))),
+      );
+    } else g.call(d3.axisTop(absoluteScale()).ticks(Math.max(2, Math.floor(width / 130))));
     gLanes
       .selectAll('text')
       .data(m.lanes)
@@ -177,7 +185,7 @@ export function createSwimlaneView(
     setTimeMode(next) {
       mode = next;
       transform = d3.zoomIdentity;
-      d3.select(canvas).call(zoom.transform, d3.zoomIdentity);
+      d3.select(canvas).call((sel) => zoom.transform(sel, d3.zoomIdentity));
       draw();
     },
     canvas,

@@ -72,7 +72,13 @@ export function renderTimeline(container: HTMLElement, t: JourneyTimeline): void
     .text((d) => `${d.kind}: ${formatDuration((d.end - d.start) / 1000)} (${m.lanes[d.lane]})`);
 
   const handoffs = root.append('table').attr('class', 'handoffs');
-  handoffs.append('thead').append('tr').selectAll('th').data(['from', 'to', 'requested', 'started', 'delay']).join('th').text((d) => d);
+  handoffs
+    .append('thead')
+    .append('tr')
+    .selectAll('th')
+    .data(['from', 'to', 'requested', 'started', 'delay'])
+    .join('th')
+    .text((d) => d);
   handoffs
     .append('tbody')
     .selectAll('tr')

@@ -22,9 +22,33 @@ function reworkJourney(id = 'J-1'): JourneyTimeline {
     currentDepartment: null,
     departments: ['Intake', 'Assessment'],
     steps: [
-      { department: 'Intake', activity: 'Register', queuedAt: at(0), startedAt: at(0), completedAt: at(1), waitSeconds: 0, workSeconds: 3600 },
-      { department: 'Assessment', activity: 'Assess', queuedAt: at(1), startedAt: at(3), completedAt: at(4), waitSeconds: 7200, workSeconds: 3600 },
-      { department: 'Intake', activity: 'Fix', queuedAt: at(4), startedAt: at(6), completedAt: at(7), waitSeconds: 7200, workSeconds: 3600 },
+      {
+        department: 'Intake',
+        activity: 'Register',
+        queuedAt: at(0),
+        startedAt: at(0),
+        completedAt: at(1),
+        waitSeconds: 0,
+        workSeconds: 3600,
+      },
+      {
+        department: 'Assessment',
+        activity: 'Assess',
+        queuedAt: at(1),
+        startedAt: at(3),
+        completedAt: at(4),
+        waitSeconds: 7200,
+        workSeconds: 3600,
+      },
+      {
+        department: 'Intake',
+        activity: 'Fix',
+        queuedAt: at(4),
+        startedAt: at(6),
+        completedAt: at(7),
+        waitSeconds: 7200,
+        workSeconds: 3600,
+      },
     ],
     handoffs: [
       { from: 'Intake', to: 'Assessment', requestedAt: at(1), startedAt: at(3), delaySeconds: 7200, explicit: true },
@@ -86,7 +110,14 @@ describe('swimlaneModel', () => {
     const m = swimlaneModel([reworkJourney()]);
     expect(m.lanes).toEqual(['Customer', 'Intake', 'Assessment']);
     const kinds = m.rows[0]!.segments.map((s) => `${m.lanes[s.lane]}:${s.kind}:${(s.end - s.start) / H}`);
-    expect(kinds).toEqual(['Intake:work:1', 'Assessment:wait:2', 'Assessment:work:1', 'Intake:wait:2', 'Intake:work:1', 'Customer:customer:0.5']);
+    expect(kinds).toEqual([
+      'Intake:work:1',
+      'Assessment:wait:2',
+      'Assessment:work:1',
+      'Intake:wait:2',
+      'Intake:work:1',
+      'Customer:customer:0.5',
+    ]);
   });
 });
 

@@ -83,15 +83,12 @@ describe('journey viewer in Chromium', () => {
   it('when the pointer rests on an edge, then a tooltip shows that handoff’s statistics', async () => {
     const map = await api<ProcessMap>('/api/analytics/process-map');
     const edge = [...map.edges].sort((a, b) => b.count - a.count)[0]!;
-    const point = await page.$eval(
-      `svg.process-map g.edge[data-from="${edge.from}"][data-to="${edge.to}"] path.line`,
-      (path) => {
-        const p = path as SVGPathElement;
-        const at = p.getPointAtLength(p.getTotalLength() / 2);
-        const m = p.getScreenCTM()!;
-        return { x: at.x * m.a + at.y * m.c + m.e, y: at.x * m.b + at.y * m.d + m.f };
-      },
-    );
+    const point = await page.$eval(`svg.process-map g.edge[data-from="${edge.from}"][data-to="${edge.to}"] path.line`, (path) => {
+      const p = path as SVGPathElement;
+      const at = p.getPointAtLength(p.getTotalLength() / 2);
+      const m = p.getScreenCTM()!;
+      return { x: at.x * m.a + at.y * m.c + m.e, y: at.x * m.b + at.y * m.d + m.f };
+    });
     await page.mouse.move(point.x, point.y);
     const tip = await page.waitForSelector('.tooltip:not([hidden])');
     const text = (await tip.textContent()) ?? '';
@@ -117,7 +114,10 @@ describe('journey viewer in Chromium', () => {
     expect(labels.sort()).toEqual(map.edges.map((e) => formatDuration(e.delay.p50)).sort());
     await page.mouse.move(0, 0);
     const bottom = await page.$eval('#map', (el) => el.getBoundingClientRect().bottom);
-    await page.screenshot({ path: `${ARTEFACTS}journey-map-performance.png`, clip: { x: 0, y: 0, width: 1400, height: Math.ceil(bottom) + 12 } });
+    await page.screenshot({
+      path: `${ARTEFACTS}journey-map-performance.png`,
+      clip: { x: 0, y: 0, width: 1400, height: Math.ceil(bottom) + 12 },
+    });
     // the README's picture: `JOURNEYS_UPDATE_DOCS_IMAGES=1 pnpm exec vitest run tests/browser`
     if (process.env.JOURNEYS_UPDATE_DOCS_IMAGES === '1') {
       mkdirSync(dirname(DOCS_IMAGE), { recursive: true });
@@ -145,8 +145,8 @@ describe('journey viewer in Chromium', () => {
       await page.waitForFunction((prev) => document.body.dataset.replayAt !== prev, last);
       last = await page.evaluate(() => document.body.dataset.replayAt!);
       const replay = await api<Replay>(`/api/replay?asOf=${encodeURIComponent(last)}`);
-      const shown = await page.$$eval('#queues tbody tr[data-department]', (trs) =>
-        Object.fromEntries(trs.map((tr) => [tr.getAttribute('data-department'), Number(tr.getAttribute('data-queue'))])),
+      const shown: Record<string, number> = await page.$$eval('#queues tbody tr[data-department]', (trs) =>
+        Object.fromEntries(trs.map((tr) => [tr.getAttribute('data-department') ?? '', Number(tr.getAttribute('data-queue'))])),
       );
       expect(shown).toEqual(Object.fromEntries(replay.departments.map((d) => [d.department, d.queueLength])));
       seen.add(JSON.stringify(shown));

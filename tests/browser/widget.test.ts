@@ -22,7 +22,9 @@ function startHostSite(html: string): Promise<{ url: string; server: Server }> {
     res.setHeader('content-type', 'text/html; charset=utf-8');
     res.end(html);
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, server })),
+  );
 }
 
 describe('status widget in Chromium', () => {
@@ -67,7 +69,9 @@ describe('status widget in Chromium', () => {
     for (const s of status.stepsDone) expect(text).toContain(s.label);
     expect(text).toContain('Last update');
     expect(await page.$eval('journey-status', (el) => el.shadowRoot!.querySelectorAll('[role="status"]').length)).toBe(1);
-    expect(await page.$eval('journey-status', (el) => el.shadowRoot!.querySelector('[aria-current="step"]')?.textContent)).toBe(status.stage);
+    expect(await page.$eval('journey-status', (el) => el.shadowRoot!.querySelector('[aria-current="step"]')?.textContent)).toBe(
+      status.stage,
+    );
     await page.screenshot({ path: `${ARTEFACTS}widget.png` });
     await page.close();
   });
@@ -99,8 +103,12 @@ describe('status widget in Chromium', () => {
     expect(res.status, await res.clone().text()).toBe(202);
 
     // the spec's promise: the customer sees a new event within 2 s (SSE; polling is set to 60 s here)
-    await page.waitForFunction((v) => Number(document.querySelector('journey-status')?.getAttribute('data-version')) > v, before, { timeout: 2000 });
-    await page.waitForFunction(() => document.querySelector('journey-status')?.getAttribute('data-state') === 'waiting-on-you', undefined, { timeout: 2000 });
+    await page.waitForFunction((v) => Number(document.querySelector('journey-status')?.getAttribute('data-version')) > v, before, {
+      timeout: 2000,
+    });
+    await page.waitForFunction(() => document.querySelector('journey-status')?.getAttribute('data-state') === 'waiting-on-you', undefined, {
+      timeout: 2000,
+    });
     const text = await shadowText(page);
     expect(text).toContain('waiting for something from you');
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { JourneyEvent } from '@journeys/contracts';
-import { BusBackpressureError, connectNatsBus, type NatsBus } from '@journeys/bus';
+import { BusBackpressureError, connectNatsBus, openBus, type NatsBus } from '@journeys/bus';
 import { getSQLiteEventStore, type EventStore } from '@journeys/event-store';
 import { createEmitter, EmitRejectedError, type EmitInput } from '@journeys/emitter';
 import { startIngest, type IngestHandle } from '@journeys/ingest';
@@ -202,5 +202,18 @@ describe.skipIf(!natsServerAvailable())('ingest over NATS JetStream', () => {
     const [letter] = await bus.deadLetters();
     expect(letter).toMatchObject({ reason: 'max_deliveries', eventId: cursed.id, dlqSubject: 'journey.dlq.intake' });
     expect(JSON.parse(letter!.payload).id).toBe(cursed.id);
+  });
+
+  it('opens NATS when NATS_URL is given (credentials may sit in the URL) and the in-process bus when it is not', async () => {
+    const url = nats.url.replace('nats://', `nats://ingest:${PASSWORDS.ingest}@`);
+    const opened = await openBus(url);
+    closers.push(() => opened.close());
+    expect(opened.kind).toBe('nats');
+    expect(opened.describe()).toMatch(/NATS JetStream/);
+    expect((await opened.publish([workStarted('claim-3', 'Intake')]))[0]).toMatchObject({ ok: true });
+    const local = await openBus('');
+    expect(local.kind).toBe('in-process');
+    expect(local.describe()).toMatch(/in-process/);
+    await local.close();
   });
 });

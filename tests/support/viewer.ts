@@ -31,10 +31,16 @@ function newestMtime(path: string): number {
 
 /** True when dist is missing or older than any source of the viewer. */
 export function viewerBuildIsStale(): boolean {
-  const outputs = [join(VIEWER_DIST, 'index.html'), join(VIEWER_DIST, 'widget', 'journey-status.js'), join(VIEWER_DIST, 'widget', 'status.html')];
+  const outputs = [
+    join(VIEWER_DIST, 'index.html'),
+    join(VIEWER_DIST, 'widget', 'journey-status.js'),
+    join(VIEWER_DIST, 'widget', 'status.html'),
+  ];
   if (!outputs.every(existsSync)) return true;
   const built = Math.min(...outputs.map((f) => statSync(f).mtimeMs));
-  const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'vite.widget.config.ts', 'package.json'].map((p) => join(VIEWER_DIR, p));
+  const sources = ['src', 'public', 'index.html', 'vite.config.ts', 'vite.widget.config.ts', 'package.json'].map((p) =>
+    join(VIEWER_DIR, p),
+  );
   return Math.max(...sources.map(newestMtime)) > built;
 }
 
@@ -107,7 +113,13 @@ export async function startViewerRuntime(data: SimulatedData = {}): Promise<View
     const end = new Date(Date.parse(start) + (data.days ?? 7) * 86_400_000).toISOString();
     await appendJourneys(
       runtime.store,
-      generateJourneys({ seed: data.seed ?? 11, start, end, journeysPerDay: data.journeysPerDay ?? 40, ...(data.maxJourneys !== undefined ? { maxJourneys: data.maxJourneys } : {}) }),
+      generateJourneys({
+        seed: data.seed ?? 11,
+        start,
+        end,
+        journeysPerDay: data.journeysPerDay ?? 40,
+        ...(data.maxJourneys !== undefined ? { maxJourneys: data.maxJourneys } : {}),
+      }),
       data.onProgress ? { onProgress: data.onProgress } : {},
     );
     await runtime.projections.waitUntilCaughtUp();

@@ -57,10 +57,22 @@ async function serve(): Promise<void> {
   await store.close();
   const loadSeconds = (performance.now() - t0) / 1000;
 
-  const config = loadConfig({ JOURNEY_STORE: `sqlite:${path}`, JOURNEY_AUTH_SECRET: 'bench-secret-bench-secret-bench-secret!', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' });
+  const config = loadConfig({
+    JOURNEY_STORE: `sqlite:${path}`,
+    JOURNEY_AUTH_SECRET: 'bench-secret-bench-secret-bench-secret!',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'info',
+  });
   const t1 = performance.now();
   // Logs at info (the default): successful requests log at debug, so they are not written.
-  const rt = await startRuntime({ config, logger: pino({ level: 'info' }, pino.destination('/dev/null')), announce: () => {}, checkpointDir: false, waitForCatchUp: true });
+  const rt = await startRuntime({
+    config,
+    logger: pino({ level: 'info' }, pino.destination('/dev/null')),
+    announce: () => {},
+    checkpointDir: false,
+    waitForCatchUp: true,
+  });
   const catchUpSeconds = (performance.now() - t1) / 1000;
   const ids = rt.queries.listJourneys({}, { limit: JOURNEYS }).items.map((j) => j.journeyId);
   const sample = rt.queries.customerStatus(ids[0]!)!;
@@ -104,7 +116,9 @@ async function main(): Promise<void> {
   const { default: autocannon } = await import('autocannon');
   const dir = mkdtempSync(join(tmpdir(), 'journeys-bench-api-'));
   const self = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, ['--import', 'tsx', self, '--server', dir, ...(quick ? ['--quick'] : [])], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', self, '--server', dir, ...(quick ? ['--quick'] : [])], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   try {
     console.log(`loading ${JOURNEYS.toLocaleString('en')} simulated journeys and starting the server…`);
     const info = await new Promise<ServerInfo>((resolve, reject) => {
@@ -112,7 +126,9 @@ async function main(): Promise<void> {
       lines.once('line', (line: string) => resolve(JSON.parse(line) as ServerInfo));
       child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
     });
-    console.log(`${info.events.toLocaleString('en')} events stored in ${info.loadSeconds.toFixed(1)} s; projections caught up in ${info.catchUpSeconds.toFixed(1)} s`);
+    console.log(
+      `${info.events.toLocaleString('en')} events stored in ${info.loadSeconds.toFixed(1)} s; projections caught up in ${info.catchUpSeconds.toFixed(1)} s`,
+    );
 
     const run = (kind: 'plain' | 'status', seconds: number) =>
       new Promise<Round>((resolve, reject) => {
@@ -134,10 +150,21 @@ async function main(): Promise<void> {
                   },
                 ],
               };
-        autocannon({ ...opts, connections: CONNECTIONS, duration: seconds, pipelining: 1 }, (err: Error | null, r: import('autocannon').Result) => {
-          if (err) return reject(err);
-          resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, non2xx: r.non2xx, errors: r.errors, total: r.requests.total });
-        });
+        autocannon(
+          { ...opts, connections: CONNECTIONS, duration: seconds, pipelining: 1 },
+          (err: Error | null, r: import('autocannon').Result) => {
+            if (err) return reject(err);
+            resolve({
+              rps: r.requests.average,
+              p50: r.latency.p50,
+              p99: r.latency.p99,
+              max: r.latency.max,
+              non2xx: r.non2xx,
+              errors: r.errors,
+              total: r.requests.total,
+            });
+          },
+        );
       });
 
     await run('plain', 1);
@@ -147,7 +174,9 @@ async function main(): Promise<void> {
       for (const kind of ['plain', 'status'] as const) {
         const r = await run(kind, DURATION_S);
         rounds[kind].push(r);
-        console.log(`${kind.padEnd(6)} round ${round + 1}: ${Math.round(r.rps).toLocaleString('en')} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}`);
+        console.log(
+          `${kind.padEnd(6)} round ${round + 1}: ${Math.round(r.rps).toLocaleString('en')} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}`,
+        );
       }
     }
     const best = (rs: Round[]) => rs.reduce((a, b) => (b.rps > a.rps ? b : a));
@@ -160,7 +189,8 @@ async function main(): Promise<void> {
     console.log(`status p99 = ${status.p99} ms (target < ${TARGET_P99_MS} ms): ${p99Met ? 'met' : 'NOT met'}`);
 
     const cpu = cpus();
-    const row = (name: string, r: Round) => `| ${name} | ${Math.round(r.rps).toLocaleString('en')} | ${r.p50} | ${r.p99} | ${r.max} | ${r.total.toLocaleString('en')} | ${r.non2xx} | ${r.errors} |`;
+    const row = (name: string, r: Round) =>
+      `| ${name} | ${Math.round(r.rps).toLocaleString('en')} | ${r.p50} | ${r.p99} | ${r.max} | ${r.total.toLocaleString('en')} | ${r.non2xx} | ${r.errors} |`;
     const md = `# HTTP API benchmark
 
 Command: \`pnpm bench api${quick ? ' --quick' : ''}\` (\`bench/api.bench.ts\`)${quick ? ' — QUICK run (2 000 journeys, 3 s rounds): not the reference figures' : ''}

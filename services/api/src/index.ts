@@ -1,6 +1,14 @@
 export { createApp, type JourneysApp } from './app.ts';
 export type { AppDeps } from './deps.ts';
-export { createAuth, parseDuration, TokenError, DEFAULT_TTL_SECONDS, MIN_SECRET_BYTES, type Auth, type SignOptions } from './auth/tokens.ts';
+export {
+  createAuth,
+  parseDuration,
+  TokenError,
+  DEFAULT_TTL_SECONDS,
+  MIN_SECRET_BYTES,
+  type Auth,
+  type SignOptions,
+} from './auth/tokens.ts';
 export { ACCESS, can, type Permission } from './auth/access.ts';
 export type { Principal } from './auth/principal.ts';
 export { openApiDocument } from './openapi/document.ts';

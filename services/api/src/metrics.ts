@@ -18,25 +18,39 @@ function once<T>(registry: Registry, name: string, make: () => T): T {
  * the raw path: ids in labels would make the series count grow without bound.
  */
 export function createApiMetrics(registry: Registry): ApiMetrics {
-  const httpDuration = once(registry, 'journeys_http_request_duration_seconds', () =>
-    new Histogram({
-      name: 'journeys_http_request_duration_seconds',
-      help: 'HTTP request latency by route pattern',
-      labelNames: ['method', 'route', 'status_code'] as const,
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registers: [registry],
-    }),
+  const httpDuration = once(
+    registry,
+    'journeys_http_request_duration_seconds',
+    () =>
+      new Histogram({
+        name: 'journeys_http_request_duration_seconds',
+        help: 'HTTP request latency by route pattern',
+        labelNames: ['method', 'route', 'status_code'] as const,
+        buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+        registers: [registry],
+      }),
   );
-  const eventsPublished = once(registry, 'journeys_http_events_total', () =>
-    new Counter({
-      name: 'journeys_http_events_total',
-      help: 'Events received by POST /api/events, by outcome (accepted, invalid, forbidden, not_accepted)',
-      labelNames: ['outcome'] as const,
-      registers: [registry],
-    }),
+  const eventsPublished = once(
+    registry,
+    'journeys_http_events_total',
+    () =>
+      new Counter({
+        name: 'journeys_http_events_total',
+        help: 'Events received by POST /api/events, by outcome (accepted, invalid, forbidden, not_accepted)',
+        labelNames: ['outcome'] as const,
+        registers: [registry],
+      }),
   );
-  const sseClients = once(registry, 'journeys_sse_clients', () =>
-    new Gauge({ name: 'journeys_sse_clients', help: 'Open server-sent-event streams', labelNames: ['stream'] as const, registers: [registry] }),
+  const sseClients = once(
+    registry,
+    'journeys_sse_clients',
+    () =>
+      new Gauge({
+        name: 'journeys_sse_clients',
+        help: 'Open server-sent-event streams',
+        labelNames: ['stream'] as const,
+        registers: [registry],
+      }),
   );
   const middleware: RequestHandler = (req, res, next) => {
     const start = process.hrtime.bigint();

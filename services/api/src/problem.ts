@@ -79,7 +79,10 @@ export const unauthorized = (detail: string, error: 'invalid_token' | 'invalid_r
 
 export function sendProblem(res: Response, problem: HttpProblem, instance?: string): void {
   for (const [name, value] of Object.entries(problem.extra.headers ?? {})) res.setHeader(name, value);
-  res.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem.toProblem(instance)));
+  res
+    .status(problem.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(problem.toProblem(instance)));
 }
 
 /** body-parser and router errors carry `type`/`status`; map the ones bad input can cause. */
@@ -103,7 +106,11 @@ function fromFrameworkError(err: { type?: unknown; status?: unknown; statusCode?
   const status = typeof err.status === 'number' ? err.status : typeof err.statusCode === 'number' ? err.statusCode : undefined;
   // e.g. a malformed percent-encoding in a path parameter (router raises a URIError with status 400).
   if (status !== undefined && status >= 400 && status < 500) {
-    return new HttpProblem(status, status === 404 ? 'not-found' : 'invalid-request', status === 400 ? 'The request URL or body could not be decoded.' : undefined);
+    return new HttpProblem(
+      status,
+      status === 404 ? 'not-found' : 'invalid-request',
+      status === 400 ? 'The request URL or body could not be decoded.' : undefined,
+    );
   }
   return undefined;
 }
@@ -116,8 +123,7 @@ export function problemHandler(log: { error: (obj: object, msg: string) => void 
       res.destroy(err instanceof Error ? err : undefined);
       return;
     }
-    const problem =
-      err instanceof HttpProblem ? err : (typeof err === 'object' && err !== null && fromFrameworkError(err)) || undefined;
+    const problem = err instanceof HttpProblem ? err : (typeof err === 'object' && err !== null && fromFrameworkError(err)) || undefined;
     if (problem) {
       sendProblem(res, problem, req.originalUrl.split('?')[0]);
       return;

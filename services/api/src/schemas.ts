@@ -1,12 +1,5 @@
 import { z } from 'zod';
-import {
-  AnalyticsFilterSchema,
-  EVENT_TYPES,
-  JOURNEY_STATES,
-  JourneyIdSchema,
-  ProblemSchema,
-  isoInstant,
-} from '@journeys/contracts';
+import { AnalyticsFilterSchema, EVENT_TYPES, JOURNEY_STATES, JourneyIdSchema, ProblemSchema, isoInstant } from '@journeys/contracts';
 
 /**
  * Request shapes of the HTTP API that the contracts do not already hold (query strings,

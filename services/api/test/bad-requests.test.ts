@@ -76,21 +76,37 @@ const cases: Case[] = [
   post('wrong types', valid({ journeyId: 5, schemaVersion: 'one' }), 400, { problems: ['journeyId', 'schemaVersion'] }),
   post('unknown fields', valid({ surprise: true }), 400),
   post('an unknown field in the payload', valid({ data: { activity: 'x', extra: 1 } }), 400, { problems: ['data'] }),
-  post('one bad event among valid ones, located by index', [valid(), valid(), valid(), valid({ data: { activity: '' } })], 400, { problems: ['[3].data.activity'] }),
+  post('one bad event among valid ones, located by index', [valid(), valid(), valid(), valid({ data: { activity: '' } })], 400, {
+    problems: ['[3].data.activity'],
+  }),
   post('control characters in a name', valid({ journeyId: 'a\u0000b' }), 400, { problems: ['journeyId'] }),
   post('an occurredAt without offset', valid({ occurredAt: '2026-03-02 09:00' }), 400, { problems: ['occurredAt'] }),
   post('an occurredAt far in the future', valid({ occurredAt: '2099-01-01T00:00:00Z' }), 400, { problems: ['occurredAt'] }),
-  post('the same id twice in one request', (() => {
-    const e = valid();
-    return [e, { ...e, data: { activity: 'other' } }];
-  })(), 409),
-  post('more than 1 000 events', Array.from({ length: 1001 }, () => valid()), 413),
+  post(
+    'the same id twice in one request',
+    (() => {
+      const e = valid();
+      return [e, { ...e, data: { activity: 'other' } }];
+    })(),
+    409,
+  ),
+  post(
+    'more than 1 000 events',
+    Array.from({ length: 1001 }, () => valid()),
+    413,
+  ),
   // Three events, but over the byte limit: refused before parsing.
-  { ...post('more than 1 MB', '', 413), body: () => JSON.stringify(Array.from({ length: 3 }, () => valid({ actor: 'x'.repeat(400_000) }))) },
+  {
+    ...post('more than 1 MB', '', 413),
+    body: () => JSON.stringify(Array.from({ length: 3 }, () => valid({ actor: 'x'.repeat(400_000) }))),
+  },
   post('a text/plain body', JSON.stringify(valid()), 415, { headers: { 'content-type': 'text/plain' } }),
   post('no content type', JSON.stringify(valid()), 415, { headers: {} }),
   post('a latin-1 charset', JSON.stringify(valid()), 415, { headers: { 'content-type': 'application/json; charset=latin1' } }),
-  post('a department token publishing for another department', valid({ department: 'Assessment' }), 403, { token: 'intake', problems: ['department'] }),
+  post('a department token publishing for another department', valid({ department: 'Assessment' }), 403, {
+    token: 'intake',
+    problems: ['department'],
+  }),
   post('an analyst token', valid(), 403, { token: 'analyst' }),
   post('a customer token', valid(), 403, { token: 'customer' }),
   post('no token', valid(), 401, { token: undefined }),
@@ -109,7 +125,12 @@ const cases: Case[] = [
   { name: 'an unknown query parameter', path: '/api/journeys?colour=red', token: 'analyst', status: 400 },
   { name: 'a repeated query parameter', path: '/api/journeys?state=completed&state=in-progress', token: 'analyst', status: 400 },
   { name: 'a made-up cursor', path: '/api/journeys?cursor=abc', token: 'analyst', status: 400, problems: ['query.cursor'] },
-  { name: 'a forged cursor', path: `/api/journeys?cursor=${Buffer.from('"x"').toString('base64url')}.AAAAAAAAAAAAAAAA`, token: 'analyst', status: 400 },
+  {
+    name: 'a forged cursor',
+    path: `/api/journeys?cursor=${Buffer.from('"x"').toString('base64url')}.AAAAAAAAAAAAAAAA`,
+    token: 'analyst',
+    status: 400,
+  },
   { name: 'a token in the query of a header-only route', path: '/api/journeys?token=x', token: undefined, status: 401 },
   { name: 'a customer token on the journey list', path: '/api/journeys', token: 'customer', status: 403 },
   { name: 'a department token on the journey list', path: '/api/journeys', token: 'intake', status: 403 },
@@ -123,21 +144,38 @@ const cases: Case[] = [
   { name: 'a query parameter on the timeline', path: '/api/journeys/claim-1?x=1', token: 'analyst', status: 400 },
   { name: 'a customer token reading the timeline', path: '/api/journeys/claim-1', token: 'customer', status: 403 },
   { name: "a customer token on another journey's status", path: '/api/journeys/claim-1/status', token: 'otherCustomer', status: 403 },
-  { name: "a customer token on another journey's stream", path: '/api/journeys/claim-1/status/stream', token: 'otherCustomer', status: 403 },
+  {
+    name: "a customer token on another journey's stream",
+    path: '/api/journeys/claim-1/status/stream',
+    token: 'otherCustomer',
+    status: 403,
+  },
   { name: 'an expired customer token in the query', path: `/api/journeys/claim-1/status?token=EXPIRED`, status: 401 },
   { name: 'a status of an unknown journey', path: '/api/journeys/nope/status', token: 'analyst', status: 404 },
   { name: 'a stream of an unknown journey', path: '/api/journeys/nope/status/stream', token: 'analyst', status: 404 },
   { name: 'a department token on a status', path: '/api/journeys/claim-1/status', token: 'intake', status: 403 },
 
   // analytics, replay
-  { name: 'a from that is not an instant', path: '/api/analytics/handoffs?from=yesterday', token: 'analyst', status: 400, problems: ['query.from'] },
+  {
+    name: 'a from that is not an instant',
+    path: '/api/analytics/handoffs?from=yesterday',
+    token: 'analyst',
+    status: 400,
+    problems: ['query.from'],
+  },
   { name: 'replay without asOf', path: '/api/replay', token: 'analyst', status: 400, problems: ['query.asOf'] },
   { name: 'replay with a garbage asOf', path: '/api/replay?asOf=2026-13-45', token: 'analyst', status: 400 },
   { name: 'an auditor on analytics', path: '/api/analytics/process-map', token: 'auditor', status: 403 },
   { name: 'the analyst stream with a customer token', path: '/api/stream', token: 'customer', status: 403 },
 
   // audit
-  { name: 'an unknown event type', path: '/api/audit/events?type=WorkStarted,Nope', token: 'auditor', status: 400, problems: ['query.type[1]'] },
+  {
+    name: 'an unknown event type',
+    path: '/api/audit/events?type=WorkStarted,Nope',
+    token: 'auditor',
+    status: 400,
+    problems: ['query.type[1]'],
+  },
   { name: 'a to that is not an instant', path: '/api/audit/events?to=soon', token: 'auditor', status: 400 },
   { name: 'an audit cursor from the journey list', path: '/api/audit/events?cursor=abc.def', token: 'auditor', status: 400 },
   { name: 'limit above the maximum', path: '/api/audit/events?limit=100000', token: 'auditor', status: 400 },
@@ -148,9 +186,33 @@ const cases: Case[] = [
   { name: 'an unknown route', path: '/api/nothing-here', token: 'admin', status: 404 },
   { name: 'metrics without a token', path: '/metrics', status: 401 },
   { name: 'metrics with an analyst token', path: '/metrics', token: 'analyst', status: 403 },
-  { name: 'a token request for an unknown role', method: 'POST', path: '/api/tokens', token: 'admin', headers: json, body: JSON.stringify({ role: 'root' }), status: 400 },
-  { name: 'a customer token request without a journey', method: 'POST', path: '/api/tokens', token: 'admin', headers: json, body: JSON.stringify({ role: 'customer' }), status: 400 },
-  { name: 'an analyst asking for a token', method: 'POST', path: '/api/tokens', token: 'analyst', headers: json, body: JSON.stringify({ role: 'admin' }), status: 403 },
+  {
+    name: 'a token request for an unknown role',
+    method: 'POST',
+    path: '/api/tokens',
+    token: 'admin',
+    headers: json,
+    body: JSON.stringify({ role: 'root' }),
+    status: 400,
+  },
+  {
+    name: 'a customer token request without a journey',
+    method: 'POST',
+    path: '/api/tokens',
+    token: 'admin',
+    headers: json,
+    body: JSON.stringify({ role: 'customer' }),
+    status: 400,
+  },
+  {
+    name: 'an analyst asking for a token',
+    method: 'POST',
+    path: '/api/tokens',
+    token: 'analyst',
+    headers: json,
+    body: JSON.stringify({ role: 'admin' }),
+    status: 403,
+  },
 ];
 
 describe('bad requests get a precise 4xx problem, never a 5xx', () => {
@@ -174,7 +236,12 @@ describe('bad requests get a precise 4xx problem, never a 5xx', () => {
   it('publishes nothing from a request that had any problem', async () => {
     const head = await h.rt.store.headPosition();
     const good = valid();
-    const res = await h.http('/api/events', { method: 'POST', token: tokens.admin, headers: json, body: JSON.stringify([good, valid({ type: 'Nope' })]) });
+    const res = await h.http('/api/events', {
+      method: 'POST',
+      token: tokens.admin,
+      headers: json,
+      body: JSON.stringify([good, valid({ type: 'Nope' })]),
+    });
     expect(res.status).toBe(400);
     await h.settle();
     expect(await h.rt.store.headPosition()).toBe(head);

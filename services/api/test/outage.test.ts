@@ -23,7 +23,15 @@ describe('bus outage', () => {
       method: 'POST',
       token: admin,
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ id, type: 'CustomerWaitEnded', journeyId: 'j', department: 'Intake', occurredAt: '2026-03-01T10:00:00Z', schemaVersion: 1, data: {} }),
+      body: JSON.stringify({
+        id,
+        type: 'CustomerWaitEnded',
+        journeyId: 'j',
+        department: 'Intake',
+        occurredAt: '2026-03-01T10:00:00Z',
+        schemaVersion: 1,
+        data: {},
+      }),
     });
     expect(res.status).toBe(503);
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);

@@ -57,7 +57,15 @@ describe('POST /api/events', () => {
       method: 'POST',
       token: admin,
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ id, type: 'JourneyStarted', journeyId: 'single-1', department: 'Intake', occurredAt: '2026-03-03T08:00:00Z', schemaVersion: 1, data: { journeyType: 'claim', channel: 'phone', customerRef: 'c9' } }),
+      body: JSON.stringify({
+        id,
+        type: 'JourneyStarted',
+        journeyId: 'single-1',
+        department: 'Intake',
+        occurredAt: '2026-03-03T08:00:00Z',
+        schemaVersion: 1,
+        data: { journeyType: 'claim', channel: 'phone', customerRef: 'c9' },
+      }),
     });
     expect(res.status).toBe(202);
     expect(AcceptedSchema.parse(await res.json())).toEqual({ accepted: 1, ids: [id] });
@@ -80,7 +88,12 @@ describe('POST /api/events', () => {
   it('lets a department token publish its own events, as named by the organisation', async () => {
     const intake = await h.token('department:intake');
     const events = journeyEvents('dept-1').slice(0, 3);
-    const res = await h.http('/api/events', { method: 'POST', token: intake, headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
+    const res = await h.http('/api/events', {
+      method: 'POST',
+      token: intake,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(events),
+    });
     expect(res.status).toBe(202);
     expect(((await res.json()) as { ids: string[] }).ids).toEqual(events.map((e) => (e as { id: string }).id));
   });
@@ -88,7 +101,12 @@ describe('POST /api/events', () => {
   it('takes a retry of the same ids without storing anything twice', async () => {
     const events = journeyEvents('retry-1').slice(0, 2);
     for (let i = 0; i < 2; i++) {
-      const res = await h.http('/api/events', { method: 'POST', token: admin, headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
+      const res = await h.http('/api/events', {
+        method: 'POST',
+        token: admin,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(events),
+      });
       expect(res.status).toBe(202);
     }
     await h.settle();
@@ -155,9 +173,14 @@ describe('journeys', () => {
     expect(status).toMatchObject({ journeyId: 'claim-2', state: 'in-progress', onTrack: false });
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
     expect(res.headers.get('etag')).toBe(`W/"${status.version}"`);
-    const viaQuery = await fetch(`${h.url}/api/journeys/claim-2/status?token=${customer}`, { headers: { 'if-none-match': `W/"${status.version}"` } });
+    const viaQuery = await fetch(`${h.url}/api/journeys/claim-2/status?token=${customer}`, {
+      headers: { 'if-none-match': `W/"${status.version}"` },
+    });
     expect(viaQuery.status).toBe(304);
-    const preflight = await fetch(`${h.url}/api/journeys/claim-2/status`, { method: 'OPTIONS', headers: { origin: 'https://insurer.example', 'access-control-request-method': 'GET' } });
+    const preflight = await fetch(`${h.url}/api/journeys/claim-2/status`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://insurer.example', 'access-control-request-method': 'GET' },
+    });
     expect(preflight.status).toBe(204);
   });
 });
@@ -197,7 +220,11 @@ describe('audit', () => {
 
     const one = await getJson('/api/audit/events?journeyId=claim-3&type=WorkStarted,WorkCompleted', auditor, page(StoredEventSchema));
     expect(one.items.map((e) => e.event.type)).toEqual(['WorkStarted', 'WorkCompleted', 'WorkStarted', 'WorkCompleted']);
-    const dept = await getJson('/api/audit/events?department=Assessment&from=2026-03-02T08:00:00Z&to=2026-03-02T12:00:00Z', auditor, page(StoredEventSchema));
+    const dept = await getJson(
+      '/api/audit/events?department=Assessment&from=2026-03-02T08:00:00Z&to=2026-03-02T12:00:00Z',
+      auditor,
+      page(StoredEventSchema),
+    );
     expect(dept.items.every((e) => e.event.department === 'Assessment' && e.event.occurredAt < '2026-03-02T12:00:00Z')).toBe(true);
     expect(dept.items.length).toBeGreaterThan(0);
   });
@@ -223,7 +250,10 @@ describe('operations', () => {
     expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${h.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ ready: true, checks: { store: { ok: true }, bus: { ok: true, kind: 'in-process' }, projections: { ok: true, lag: 0 } } });
+    expect(await ready.json()).toMatchObject({
+      ready: true,
+      checks: { store: { ok: true }, bus: { ok: true, kind: 'in-process' }, projections: { ok: true, lag: 0 } },
+    });
   });
 
   it('serves Prometheus metrics to admin: HTTP latency, ingest, projection lag', async () => {
@@ -245,7 +275,12 @@ describe('operations', () => {
   });
 
   it('issues tokens to admin (for the widget) that open exactly one status', async () => {
-    const res = await h.http('/api/tokens', { method: 'POST', token: admin, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ role: 'customer', journeyId: 'loan-2', ttl: '10m' }) });
+    const res = await h.http('/api/tokens', {
+      method: 'POST',
+      token: admin,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ role: 'customer', journeyId: 'loan-2', ttl: '10m' }),
+    });
     expect(res.status).toBe(201);
     const { token } = (await res.json()) as { token: string };
     expect((await h.http('/api/journeys/loan-2/status', { token })).status).toBe(200);
@@ -288,6 +323,8 @@ describe('OpenAPI', () => {
     ]) {
       expect(doc.paths, path).toHaveProperty([path]);
     }
-    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['JourneyEvent', 'CustomerStatus', 'Problem', 'JourneyTimeline']));
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(['JourneyEvent', 'CustomerStatus', 'Problem', 'JourneyTimeline']),
+    );
   });
 });

@@ -25,7 +25,12 @@ async function stream(path: string, headers: Record<string, string> = {}): Promi
 
 async function post(event: object): Promise<void> {
   const admin = await h.token('admin');
-  const res = await h.http('/api/events', { method: 'POST', token: admin, headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+  const res = await h.http('/api/events', {
+    method: 'POST',
+    token: admin,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(event),
+  });
   expect(res.status).toBe(202);
 }
 
@@ -61,7 +66,10 @@ describe('customer status stream', () => {
   it('resumes from Last-Event-ID: nothing is repeated, the next change arrives', async () => {
     const analyst = await h.token('analyst');
     const current = h.rt.queries.customerStatus('live-2')!;
-    const sse = await stream(`/api/journeys/live-2/status/stream`, { authorization: `Bearer ${analyst}`, 'last-event-id': String(current.version) });
+    const sse = await stream(`/api/journeys/live-2/status/stream`, {
+      authorization: `Bearer ${analyst}`,
+      'last-event-id': String(current.version),
+    });
     await post(event('live-2', 'CustomerNotified', 'Intake', { channel: 'email' }));
     await post(event('live-2', 'JourneyCompleted', 'Intake', { outcome: 'resolved' }, '2026-03-02T13:00:00Z'));
     const done = await sse.next((f) => f.event === 'status' && (JSON.parse(f.data) as CustomerStatus).state === 'completed');

@@ -9,3 +9,4 @@ export { consumerSettings, streamSettings, DEFAULT_CONSUMER_SETTINGS, DUPLICATE_
 export type { NatsConnection } from '@nats-io/transport-node';
 export { AckPolicy } from '@nats-io/jetstream';
 export { pipelinedPublisher, PublishFailure, type PipelinedAck } from './pipelined.ts';
+export { headers as natsHeaders } from '@nats-io/transport-node';

@@ -396,6 +396,9 @@ async function natsConsumer(js: JetStreamClient, durable: string): Promise<BusCo
           }
           notify = done;
         });
+        // the first message woke us from inside the socket read that brought it: let the
+        // rest of that read reach the buffer before taking a batch
+        await new Promise((r) => setImmediate(r));
       }
       const batch = buffer.splice(0, max);
       if (buffer.length < HIGH_WATER && space) {

@@ -106,7 +106,8 @@ export async function resolveAuthSecret(config: JourneyConfig): Promise<AuthSecr
   const path = join(storeHome(config), 'auth-secret');
   try {
     const text = (await readFile(path, 'utf8')).trim();
-    if (Buffer.byteLength(text, 'utf8') < MIN_SECRET_LENGTH) throw new CliError(`${path} holds a secret shorter than ${MIN_SECRET_LENGTH} characters: delete it to generate a new one`);
+    if (Buffer.byteLength(text, 'utf8') < MIN_SECRET_LENGTH)
+      throw new CliError(`${path} holds a secret shorter than ${MIN_SECRET_LENGTH} characters: delete it to generate a new one`);
     const mode = (await stat(path)).mode & 0o777;
     // Someone loosened it (or a copy lost its mode): put it back rather than run with it exposed.
     if ((mode & 0o077) !== 0) await chmod(path, 0o600);

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 
 export interface LocalNats {
   url: string;
+  pid: number;
   dataDir: string;
   stop(): Promise<void>;
 }
@@ -84,6 +85,7 @@ export async function startLocalNats(options: { dataDir: string; port?: number }
   }
   return {
     url: `nats://127.0.0.1:${port}`,
+    pid: child.pid!,
     dataDir,
     async stop() {
       process.off('exit', killOnExit);

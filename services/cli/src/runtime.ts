@@ -125,9 +125,17 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         : `journeys: bus: ${bus.describe()}`,
     );
     if (authSecret.source === 'env') announce('journeys: tokens signed with JOURNEY_AUTH_SECRET');
-    else announce(`journeys: tokens signed with the key ${authSecret.source === 'generated' ? 'generated now and kept' : 'kept'} in ${authSecret.path} (set JOURNEY_AUTH_SECRET to choose one)`);
+    else
+      announce(
+        `journeys: tokens signed with the key ${authSecret.source === 'generated' ? 'generated now and kept' : 'kept'} in ${authSecret.path} (set JOURNEY_AUTH_SECRET to choose one)`,
+      );
     const snapshot = projections.snapshot;
-    if (snapshot) announce(snapshot.loaded ? `journeys: projections resumed from their checkpoint at position ${snapshot.position}` : `journeys: projections rebuild from the first event (${snapshot.reason})`);
+    if (snapshot)
+      announce(
+        snapshot.loaded
+          ? `journeys: projections resumed from their checkpoint at position ${snapshot.position}`
+          : `journeys: projections rebuild from the first event (${snapshot.reason})`,
+      );
     announce(`journeys: listening on ${url} (viewer at /, API at /api, OpenAPI at /api/openapi.json)`);
 
     return {

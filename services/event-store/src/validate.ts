@@ -35,9 +35,9 @@ function fastPath(input: unknown): ValidEvent | undefined {
 /** Validates a batch before anything is written: the whole batch is refused on the first bad event. */
 export function validateBatch(events: readonly unknown[]): ValidEvent[] {
   if (!Array.isArray(events) || events.length === 0) throw new EmptyBatchError();
-  const out: ValidEvent[] = new Array(events.length);
+  const out = new Array<ValidEvent>(events.length);
   for (let i = 0; i < events.length; i++) {
-    const input = events[i];
+    const input: unknown = events[i];
     let fast: ValidEvent | undefined;
     try {
       fast = fastPath(input);

@@ -363,11 +363,11 @@ export function describeEventStoreContract(
       it(`refuses an event over MAX_EVENT_BYTES (${MAX_EVENT_BYTES}) and accepts one just under`, async () => {
         const stream = `${prefix}journey-size`;
         const attributes = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'x'.repeat(4000)]));
-        const big = workStarted('size', { data: { activity: 'a', attributes: attributes(17) } } as Partial<JourneyEvent>);
+        const big = workStarted('size', { data: { activity: 'a', attributes: attributes(17) } });
         const err = await store.append(stream, [big]).catch((x: unknown) => x);
         expect(err).toBeInstanceOf(InvalidEventError);
         expect((err as InvalidEventError).problems.map((p) => p.code)).toContain('too_big');
-        const fits = workStarted('size', { data: { activity: 'a', attributes: attributes(15) } } as Partial<JourneyEvent>);
+        const fits = workStarted('size', { data: { activity: 'a', attributes: attributes(15) } });
         await store.append(stream, [fits]);
         expect(ids(await store.readStream(stream))).toEqual([fits.id]);
       });
@@ -395,7 +395,7 @@ export function describeEventStoreContract(
         circular.self = circular;
         const bigint = workStarted('ns', { data: { activity: 'x', attributes: { n: 10n } } } as unknown as Partial<JourneyEvent>);
         const cyclic = workStarted('ns', { data: circular } as unknown as Partial<JourneyEvent>);
-        const nan = workStarted('ns', { data: { activity: 'x', attributes: { n: Number.NaN } } } as unknown as Partial<JourneyEvent>);
+        const nan = workStarted('ns', { data: { activity: 'x', attributes: { n: Number.NaN } } });
         for (const bad of [bigint, cyclic, nan]) {
           await expect(store.append(stream, [workStarted('ns'), bad])).rejects.toBeInstanceOf(InvalidEventError);
         }

@@ -18,11 +18,13 @@ export interface IngestOptions {
   /** How long one pull waits for messages; default 1 000 ms. */
   fetchWaitMs?: number;
   /**
-   * Once a message is in hand, wait up to this long for more before processing (up to
-   * `batchSize`). Larger batches put more events of one journey into one append (one store
-   * transaction): throughput for a little latency. Default 5 ms.
+   * Under load (a pull brought at least `lingerFrom` messages), wait up to this long for
+   * more before processing, up to `batchSize`. Larger batches put more events of one journey
+   * into one append (one store transaction): throughput under load, while a quiet bus keeps
+   * its latency. Default 20 ms from 100 messages.
    */
   lingerMs?: number;
+  lingerFrom?: number;
   /** Durable consumer settings (ack wait, max deliveries, back-off). */
   consumer?: Omit<ConsumerOptions, 'onExhausted'>;
   /** Delay before a nak'd message comes back, by delivery count; default 0.5 s doubling to 30 s. */
@@ -73,7 +75,8 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
   const metrics = ingestMetrics(options.metrics);
   const batchSize = options.batchSize ?? 500;
   const fetchWaitMs = options.fetchWaitMs ?? 1000;
-  const lingerMs = options.lingerMs ?? 5;
+  const lingerMs = options.lingerMs ?? 20;
+  const lingerFrom = options.lingerFrom ?? 100;
   const retryDelay = options.retryDelayMs ?? ((n: number) => Math.min(30_000, 500 * 2 ** Math.max(0, n - 1)));
   const now = options.now ?? Date.now;
   const counters: IngestCounters = { received: 0, appended: 0, duplicates: 0, deadLettered: 0, naks: 0, batches: 0, storeFailures: 0 };
@@ -224,7 +227,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
         continue;
       }
       if (msgs.length === 0) continue;
-      const lingerUntil = Date.now() + lingerMs;
+      const lingerUntil = msgs.length >= lingerFrom ? Date.now() + lingerMs : 0;
       while (running && msgs.length < batchSize && Date.now() < lingerUntil) {
         const more = await consumer.fetch({ max: batchSize - msgs.length, expiresMs: Math.max(1, lingerUntil - Date.now()) }).catch(() => []);
         if (more.length === 0) break;

@@ -6,7 +6,7 @@
  * messages come back after the ack wait and the store ignores ids it already has).
  */
 import { pino } from 'pino';
-import { connectNatsBus } from '@journeys/bus';
+import { openBus } from '@journeys/bus';
 import { openEventStore } from '@journeys/event-store';
 import { startIngest } from './ingest.ts';
 
@@ -28,12 +28,8 @@ const int = (name: string): number | undefined => {
 };
 
 const store = openEventStore();
-const bus = await connectNatsBus({
-  servers: natsUrl,
-  ...(process.env.NATS_USER ? { user: process.env.NATS_USER } : {}),
-  ...(process.env.NATS_PASSWORD ? { pass: process.env.NATS_PASSWORD } : {}),
-  name: `journeys-ingest-${process.pid}`,
-});
+// NATS_USER / NATS_PASSWORD / NATS_STREAM_REPLICAS are read by openBus
+const bus = await openBus(natsUrl, { name: `journeys-ingest-${process.pid}` });
 const ackWaitMs = int('INGEST_ACK_WAIT_MS');
 const maxDeliver = int('INGEST_MAX_DELIVER');
 const batchSize = int('INGEST_BATCH');

@@ -24,7 +24,7 @@ export interface ImportOptions {
   format?: LogFormat;
   /** Which attribute/column holds each field (XES names by default). */
   columns?: Partial<ColumnMapping>;
-  /** CSV field delimiter, default `,`. */
+  /** CSV field delimiter, default `,` (tab for `.tsv`). */
   delimiter?: string;
   /** Events per append (one journey stream per append). Default 500. */
   batchSize?: number;
@@ -121,7 +121,7 @@ export async function importLog(store: EventStore, file: string, options: Import
       } else {
         const mapper = new LogMapper(columns);
         const batches: AsyncIterable<LogRow[]> =
-          format === 'xes' ? readXes(source.text) : readCsv(source.text, { columns, delimiter: options.delimiter ?? ',' });
+          format === 'xes' ? readXes(source.text) : readCsv(source.text, { columns, delimiter: options.delimiter ?? (/\.tsv(\.gz)?$/i.test(file) ? '\t' : ',') });
         for await (const batch of batches) {
           for (const row of batch) {
             rows++;

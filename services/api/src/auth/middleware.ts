@@ -34,7 +34,8 @@ export function authenticate(auth: Auth, options: { allowQueryToken?: boolean } 
     } else if (options.allowQueryToken && typeof req.query.token === 'string') {
       token = req.query.token;
     }
-    if (token === undefined) throw unauthorized('This route needs a token: "Authorization: Bearer <token>" (see `journey token`).', 'invalid_request');
+    if (token === undefined)
+      throw unauthorized('This route needs a token: "Authorization: Bearer <token>" (see `journey token`).', 'invalid_request');
     try {
       req.principal = await auth.verify(token);
     } catch (err) {

@@ -19,7 +19,10 @@ export type TokenFailure = 'missing' | 'malformed' | 'expired' | 'invalid';
 
 export class TokenError extends Error {
   override name = 'TokenError';
-  constructor(readonly reason: TokenFailure, message: string) {
+  constructor(
+    readonly reason: TokenFailure,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -7,7 +7,10 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown, where
   const result = schema.safeParse(input);
   if (!result.success) {
     const problems = problemsFromZod(result.error, where);
-    throw badRequest(`The ${where === 'query' ? 'query string' : 'URL'} is invalid: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, problems);
+    throw badRequest(
+      `The ${where === 'query' ? 'query string' : 'URL'} is invalid: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+      problems,
+    );
   }
   return result.data;
 }

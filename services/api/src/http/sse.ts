@@ -38,7 +38,6 @@ export class SseChannel {
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache, no-transform');
-    res.setHeader('Connection', 'keep-alive');
     // Proxies such as nginx buffer responses unless told not to; SSE must not be buffered.
     res.setHeader('X-Accel-Buffering', 'no');
     res.flushHeaders();

@@ -36,7 +36,9 @@ import {
 /** What a producer may send: id, occurredAt and schemaVersion are filled in when absent. */
 const JourneyEventInputSchema = z.discriminatedUnion(
   'type',
-  JourneyEventSchema.options.map((v) => (v as unknown as z.ZodObject).partial({ id: true, occurredAt: true, schemaVersion: true })) as never,
+  JourneyEventSchema.options.map((v) =>
+    (v as unknown as z.ZodObject).partial({ id: true, occurredAt: true, schemaVersion: true }),
+  ) as never,
 );
 
 const components: Record<string, z.ZodType> = {
@@ -142,7 +144,11 @@ const OPERATIONS: Operation[] = [
     permission: 'status:read',
     pathId: true,
     query: StreamQuerySchema,
-    ok: { status: 200, description: 'An event stream of CustomerStatus', content: { 'text/event-stream': { schema: ref('CustomerStatus') } } },
+    ok: {
+      status: 200,
+      description: 'An event stream of CustomerStatus',
+      content: { 'text/event-stream': { schema: ref('CustomerStatus') } },
+    },
     errors: [400, 401, 403, 404, 429],
   },
   {
@@ -196,7 +202,8 @@ const OPERATIONS: Operation[] = [
     method: 'get',
     path: '/api/audit/events',
     summary: 'Every stored event with its global position',
-    description: 'Cursor-paginated by global position. With `Accept: application/x-ndjson` the whole filtered history is streamed, one StoredEvent per line.',
+    description:
+      'Cursor-paginated by global position. With `Accept: application/x-ndjson` the whole filtered history is streamed, one StoredEvent per line.',
     permission: 'audit:read',
     query: AuditQuerySchema,
     ok: {
@@ -307,7 +314,14 @@ export function openApiDocument(): object {
   const paths: Record<string, Record<string, object>> = {};
   for (const op of OPERATIONS) {
     const parameters: object[] = [];
-    if (op.pathId) parameters.push({ name: 'id', in: 'path', required: true, description: 'journey id (1–128 printable characters)', schema: { type: 'string', minLength: 1, maxLength: 128 } });
+    if (op.pathId)
+      parameters.push({
+        name: 'id',
+        in: 'path',
+        required: true,
+        description: 'journey id (1–128 printable characters)',
+        schema: { type: 'string', minLength: 1, maxLength: 128 },
+      });
     if (op.query) parameters.push(...queryParameters(op.query));
     const responses: Record<string, object> = {
       [String(op.ok.status)]: { description: op.ok.description, content: op.ok.content },
@@ -315,7 +329,9 @@ export function openApiDocument(): object {
     for (const status of op.errors) {
       responses[String(status)] = {
         description: ERROR_TEXT[status] ?? 'Error',
-        content: { 'application/problem+json': { schema: ref(op.path === '/api/events' && status === 503 ? 'IngressProblem' : 'Problem') } },
+        content: {
+          'application/problem+json': { schema: ref(op.path === '/api/events' && status === 503 ? 'IngressProblem' : 'Problem') },
+        },
       };
     }
     const roles = op.permission ? ACCESS[op.permission] : undefined;
@@ -324,7 +340,9 @@ export function openApiDocument(): object {
       summary: op.summary,
       description: [op.description, roles ? `Roles: ${roles.join(', ')}.` : 'Public.'].filter(Boolean).join('\n\n'),
       ...(parameters.length ? { parameters } : {}),
-      ...(op.body ? { requestBody: { required: true, description: op.body.description, content: { 'application/json': { schema: op.body.schema } } } } : {}),
+      ...(op.body
+        ? { requestBody: { required: true, description: op.body.description, content: { 'application/json': { schema: op.body.schema } } } }
+        : {}),
       responses,
       ...(op.permission ? { security: [{ bearer: [] }] } : { security: [] }),
     };
@@ -336,7 +354,8 @@ export function openApiDocument(): object {
     info: {
       title: 'Journeys API',
       version: '1.0.0',
-      description: 'Event-sourced process tracking: ingest department events, read journeys, analytics, customer status and the audit trail. Every error is application/problem+json (RFC 9457).',
+      description:
+        'Event-sourced process tracking: ingest department events, read journeys, analytics, customer status and the audit trail. Every error is application/problem+json (RFC 9457).',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     servers: [{ url: '/' }],
@@ -345,7 +364,12 @@ export function openApiDocument(): object {
     components: {
       schemas,
       securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A token from `journey token --role …` or POST /api/tokens' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'A token from `journey token --role …` or POST /api/tokens',
+        },
       },
     },
   };

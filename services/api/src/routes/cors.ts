@@ -6,7 +6,10 @@ import type { RequestHandler } from 'express';
  * allowing other origins exposes nothing a token holder could not already read.
  */
 export function statusCors(origins: string): RequestHandler {
-  const allowed = origins.split(',').map((s) => s.trim()).filter(Boolean);
+  const allowed = origins
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return (req, res, next) => {
     const origin = req.headers.origin;
     if (allowed.includes('*')) res.setHeader('Access-Control-Allow-Origin', '*');

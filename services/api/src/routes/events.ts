@@ -32,13 +32,20 @@ export function eventsRoutes(deps: AppDeps, metrics: ApiMetrics): Router {
       const body: unknown = req.body;
       if (Array.isArray(body) && body.length > MAX_BATCH_EVENTS) {
         metrics.eventsPublished.inc({ outcome: 'invalid' }, body.length);
-        throw new HttpProblem(413, 'payload-too-large', `At most ${MAX_BATCH_EVENTS} events per request; this one has ${body.length}. Split it.`);
+        throw new HttpProblem(
+          413,
+          'payload-too-large',
+          `At most ${MAX_BATCH_EVENTS} events per request; this one has ${body.length}. Split it.`,
+        );
       }
       let outcome;
       try {
         outcome = await publishValidated(deps.bus, body, principal.kind === 'department' ? { asDepartment: principal.department } : {});
       } catch (err) {
-        if (err instanceof BusUnavailableError) throw new HttpProblem(503, 'bus-unavailable', 'The event bus is unavailable; nothing was published. Retry later.', { headers: { 'Retry-After': '5' } });
+        if (err instanceof BusUnavailableError)
+          throw new HttpProblem(503, 'bus-unavailable', 'The event bus is unavailable; nothing was published. Retry later.', {
+            headers: { 'Retry-After': '5' },
+          });
         throw err;
       }
       const count = Array.isArray(body) ? body.length : 1;
@@ -47,11 +54,18 @@ export function eventsRoutes(deps: AppDeps, metrics: ApiMetrics): Router {
         const codes = new Set(problems.map((p) => p.code));
         if (codes.size === 1 && codes.has('forbidden_department')) {
           metrics.eventsPublished.inc({ outcome: 'forbidden' }, count);
-          throw new HttpProblem(403, 'forbidden', `A department token publishes only its own department's events (${principal.role}); nothing was published.`, { problems });
+          throw new HttpProblem(
+            403,
+            'forbidden',
+            `A department token publishes only its own department's events (${principal.role}); nothing was published.`,
+            { problems },
+          );
         }
         if (codes.size === 1 && codes.has('duplicate_id')) {
           metrics.eventsPublished.inc({ outcome: 'invalid' }, count);
-          throw new HttpProblem(409, 'conflict', 'The request repeats an event id; each event needs its own id. Nothing was published.', { problems });
+          throw new HttpProblem(409, 'conflict', 'The request repeats an event id; each event needs its own id. Nothing was published.', {
+            problems,
+          });
         }
         metrics.eventsPublished.inc({ outcome: 'invalid' }, count);
         throw new HttpProblem(400, 'invalid-request', `${problems.length} problem(s) in the request; nothing was published.`, { problems });
@@ -68,10 +82,15 @@ export function eventsRoutes(deps: AppDeps, metrics: ApiMetrics): Router {
       metrics.eventsPublished.inc({ outcome: 'not_accepted' }, notAccepted.length);
       // Both 502 (refused by the bus) and 503 (bus unreachable) are our side: report 503 with
       // the exact split so the caller resends only what was not taken.
-      throw new HttpProblem(503, 'bus-unavailable', `The bus took ${accepted.length} of ${outcome.results.length} events; resend the ones in notAccepted with the same ids.`, {
-        headers: { 'Retry-After': '5' },
-        members: { accepted, notAccepted },
-      });
+      throw new HttpProblem(
+        503,
+        'bus-unavailable',
+        `The bus took ${accepted.length} of ${outcome.results.length} events; resend the ones in notAccepted with the same ids.`,
+        {
+          headers: { 'Retry-After': '5' },
+          members: { accepted, notAccepted },
+        },
+      );
     },
   );
   return r;

@@ -14,7 +14,12 @@ export function journeyId(req: Request): string {
   return parseInput(JourneyIdParamSchema, { id: req.params.id }, 'path').id;
 }
 
-function listFilter(q: { journeyType?: string | undefined; department?: string | undefined; state?: JourneyState | undefined; breached?: boolean | undefined }): JourneyListFilter {
+function listFilter(q: {
+  journeyType?: string | undefined;
+  department?: string | undefined;
+  state?: JourneyState | undefined;
+  breached?: boolean | undefined;
+}): JourneyListFilter {
   return {
     ...(q.journeyType !== undefined ? { journeyType: q.journeyType } : {}),
     ...(q.department !== undefined ? { department: q.department } : {}),

@@ -15,14 +15,22 @@ import { router } from './async.ts';
 class StreamLimiter {
   private readonly perKey = new Map<string, number>();
   private total = 0;
-  constructor(private readonly maxPerKey: number, private readonly maxTotal: number) {}
+  constructor(
+    private readonly maxPerKey: number,
+    private readonly maxTotal: number,
+  ) {}
 
   acquire(key: string): () => void {
     const n = this.perKey.get(key) ?? 0;
     if (n >= this.maxPerKey || this.total >= this.maxTotal) {
-      throw new HttpProblem(429, 'too-many-requests', n >= this.maxPerKey ? `At most ${this.maxPerKey} open streams per token.` : 'Too many open streams on this server.', {
-        headers: { 'Retry-After': '10' },
-      });
+      throw new HttpProblem(
+        429,
+        'too-many-requests',
+        n >= this.maxPerKey ? `At most ${this.maxPerKey} open streams per token.` : 'Too many open streams on this server.',
+        {
+          headers: { 'Retry-After': '10' },
+        },
+      );
     }
     this.perKey.set(key, n + 1);
     this.total++;
@@ -112,7 +120,8 @@ export function streamRoutes(deps: AppDeps, hub: ChangeHub, metrics: ApiMetrics)
         if (!channel.trySend({ id: position, event: 'journey', data: { journeyId, position } })) return;
         pending.delete(journeyId);
       }
-      if (caughtUp !== undefined && channel.trySend({ id: caughtUp, event: 'caught-up', data: { position: caughtUp } })) caughtUp = undefined;
+      if (caughtUp !== undefined && channel.trySend({ id: caughtUp, event: 'caught-up', data: { position: caughtUp } }))
+        caughtUp = undefined;
     };
     channel.onDrain = flush;
     const off = hub.onAny((change) => {

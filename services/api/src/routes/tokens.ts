@@ -30,9 +30,14 @@ export function tokenRoutes(deps: AppDeps): Router {
         throw badRequest('The token request is invalid.', problemsFromZod(body.error));
       }
       const role = RoleSchema.safeParse(body.data.role);
-      if (!role.success) throw badRequest('Unknown role.', [{ path: 'role', message: 'use analyst, auditor, admin, customer or department:<slug>', code: 'invalid_value' }]);
+      if (!role.success)
+        throw badRequest('Unknown role.', [
+          { path: 'role', message: 'use analyst, auditor, admin, customer or department:<slug>', code: 'invalid_value' },
+        ]);
       if ((role.data === 'customer') !== (body.data.journeyId !== undefined)) {
-        throw badRequest('journeyId is required for customer tokens and only for them.', [{ path: 'journeyId', message: 'required for (only) the customer role', code: 'invalid_value' }]);
+        throw badRequest('journeyId is required for customer tokens and only for them.', [
+          { path: 'journeyId', message: 'required for (only) the customer role', code: 'invalid_value' },
+        ]);
       }
       let ttlSeconds: number | undefined;
       try {
@@ -40,7 +45,11 @@ export function tokenRoutes(deps: AppDeps): Router {
       } catch (err) {
         throw badRequest('Invalid ttl.', [{ path: 'ttl', message: (err as Error).message, code: 'invalid_format' }]);
       }
-      const token = await deps.auth.sign({ role: role.data, ...(body.data.journeyId !== undefined ? { journeyId: body.data.journeyId } : {}), ...(ttlSeconds !== undefined ? { ttlSeconds } : {}) });
+      const token = await deps.auth.sign({
+        role: role.data,
+        ...(body.data.journeyId !== undefined ? { journeyId: body.data.journeyId } : {}),
+        ...(ttlSeconds !== undefined ? { ttlSeconds } : {}),
+      });
       const principal = await deps.auth.verify(token);
       res.setHeader('Cache-Control', 'no-store');
       res.status(201).json({ token, role: role.data, expiresAt: new Date(principal.expiresAt).toISOString() });

@@ -28,12 +28,22 @@ export interface Harness {
 }
 
 export async function startHarness(
-  options: { env?: Record<string, string>; app?: { sseHeartbeatMs?: number; readyMaxLag?: number; viewerDir?: string }; logger?: Logger } = {},
+  options: {
+    env?: Record<string, string>;
+    app?: { sseHeartbeatMs?: number; readyMaxLag?: number; viewerDir?: string };
+    logger?: Logger;
+  } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'journeys-api-'));
   const storePath = join(dir, 'journeys.db');
   const secret = randomBytes(32).toString('base64url');
-  const config = loadConfig({ JOURNEY_STORE: `sqlite:${storePath}`, JOURNEY_AUTH_SECRET: secret, PORT: '0', HOST: '127.0.0.1', ...options.env });
+  const config = loadConfig({
+    JOURNEY_STORE: `sqlite:${storePath}`,
+    JOURNEY_AUTH_SECRET: secret,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ...options.env,
+  });
   const rt = await startRuntime({
     config,
     logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
@@ -89,7 +99,10 @@ export async function startHarness(
 }
 
 /** A small, realistic journey: start, handoff, work, customer wait, completion. */
-export function journeyEvents(journeyId: string, options: { start?: number; journeyType?: string; complete?: boolean; promisedBy?: string } = {}): object[] {
+export function journeyEvents(
+  journeyId: string,
+  options: { start?: number; journeyType?: string; complete?: boolean; promisedBy?: string } = {},
+): object[] {
   const t0 = options.start ?? Date.parse('2026-03-02T08:00:00Z');
   const at = (minutes: number) => new Date(t0 + minutes * 60_000).toISOString();
   const base = (type: string, department: string, minutes: number, data: object) => ({
@@ -102,7 +115,12 @@ export function journeyEvents(journeyId: string, options: { start?: number; jour
     data,
   });
   const events = [
-    base('JourneyStarted', 'Intake', 0, { journeyType: options.journeyType ?? 'claim', channel: 'web', customerRef: `c-${journeyId}`, ...(options.promisedBy ? { promisedBy: options.promisedBy } : {}) }),
+    base('JourneyStarted', 'Intake', 0, {
+      journeyType: options.journeyType ?? 'claim',
+      channel: 'web',
+      customerRef: `c-${journeyId}`,
+      ...(options.promisedBy ? { promisedBy: options.promisedBy } : {}),
+    }),
     base('WorkStarted', 'Intake', 5, { activity: 'Register claim' }),
     base('WorkCompleted', 'Intake', 20, { activity: 'Register claim' }),
     base('HandoffRequested', 'Intake', 21, { toDepartment: 'Assessment', reason: 'needs expert' }),

@@ -81,7 +81,8 @@ export async function openSse(url: string, headers: Record<string, string> = {})
         const w = { match, resolve };
         waiters.add(w);
         setTimeout(() => {
-          if (waiters.delete(w)) reject(new Error(`no matching SSE frame within ${timeoutMs} ms; got ${JSON.stringify(frames.map((f) => f.event))}`));
+          if (waiters.delete(w))
+            reject(new Error(`no matching SSE frame within ${timeoutMs} ms; got ${JSON.stringify(frames.map((f) => f.event))}`));
         }, timeoutMs).unref();
       });
     },

@@ -14,7 +14,8 @@ export function register(program: Command): void {
       if (config.storeLocation.kind === 'sqlite') {
         const { existsSync } = await import('node:fs');
         // Opening a missing file would create an empty store and call it intact.
-        if (!existsSync(config.storeLocation.path)) throw new CliError(`no event store at ${config.storeLocation.path} (JOURNEY_STORE=${config.store})`);
+        if (!existsSync(config.storeLocation.path))
+          throw new CliError(`no event store at ${config.storeLocation.path} (JOURNEY_STORE=${config.store})`);
       }
       const store = openEventStore(config.store);
       try {
@@ -29,9 +30,15 @@ export function register(program: Command): void {
         });
         if (tty && last > 0) process.stderr.write('\r\x1b[K');
         if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-        else if (result.ok) process.stdout.write(`chain intact: ${result.checked.toLocaleString('en')} events checked, head ${result.headHash ?? '(empty)'}\n`);
+        else if (result.ok)
+          process.stdout.write(
+            `chain intact: ${result.checked.toLocaleString('en')} events checked, head ${result.headHash ?? '(empty)'}\n`,
+          );
         if (!result.ok) {
-          throw new CliError(`chain broken at position ${result.brokenAt ?? '?'}: ${result.reason ?? 'link does not match'} (${result.checked} events checked before it)`, 1);
+          throw new CliError(
+            `chain broken at position ${result.brokenAt ?? '?'}: ${result.reason ?? 'link does not match'} (${result.checked} events checked before it)`,
+            1,
+          );
         }
       } finally {
         await store.close();

@@ -93,11 +93,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
 
   const cleanups: Array<() => Promise<void>> = [];
   const closeAll = async () => {
-    for (const f of cleanups.splice(0).reverse()) {
-      const t0 = Date.now();
-      await f().catch((err: Error) => say(`journey demo: ${err.message}`));
-      if (process.env.DEMO_DEBUG) say(`cleanup ${Date.now() - t0} ms`);
-    }
+    for (const f of cleanups.splice(0).reverse()) await f().catch((err: Error) => say(`journey demo: ${err.message}`));
   };
 
   try {
@@ -111,7 +107,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
       if (nats) {
         cleanups.push(() => nats.stop());
         config.natsUrl = nats.url;
-        say(`journey demo: started a local nats-server at ${nats.url} (JetStream data in ${nats.dataDir})`);
+        say(`journey demo: started a local nats-server at ${nats.url} (pid ${nats.pid}, JetStream data in ${nats.dataDir})`);
       }
     } else if (config.natsUrl) {
       say('journey demo: NATS_URL is set: using that NATS');

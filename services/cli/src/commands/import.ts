@@ -72,7 +72,7 @@ export function register(program: Command): void {
     .option('--group <key>', 'department attribute/column', 'org:group')
     .option('--resource <key>', 'actor attribute/column (department when the log has no groups)', 'org:resource')
     .option('--lifecycle <key>', 'lifecycle transition attribute/column', 'lifecycle:transition')
-    .option('--delimiter <char>', 'CSV field delimiter', ',')
+    .option('--delimiter <char>', 'CSV field delimiter (default: ",", tab for .tsv; \\t for tab)')
     .option('--batch-size <n>', 'events per append', '500')
     .option('--strict', 'import nothing if any row would be dropped')
     .option('--json', 'print the result as JSON')
@@ -101,7 +101,7 @@ export function register(program: Command): void {
             resource: flags.resource!,
             lifecycle: flags.lifecycle!,
           },
-          delimiter: flags.delimiter === '\\t' ? '\t' : (flags.delimiter ?? ','),
+          ...(flags.delimiter !== undefined ? { delimiter: flags.delimiter === '\\t' ? '\t' : flags.delimiter } : {}),
           batchSize,
           strict: flags.strict === true,
           onProgress: (p) => progress.update(p.phase, p.done, p.total, p.phase === 'read' ? 'bytes' : 'events'),

@@ -28,7 +28,11 @@ Tokens: journey token --role analyst   (then open the viewer at /?token=<token>)
         port = Number(opts.port);
         if (!/^\d{1,5}$/.test(opts.port) || port > 65_535) throw new CliError(`--port ${JSON.stringify(opts.port)} is not a port number`);
       }
-      const runtime = await startRuntime({ config, ...(port !== undefined ? { port } : {}), ...(opts.host !== undefined ? { host: opts.host } : {}) });
+      const runtime = await startRuntime({
+        config,
+        ...(port !== undefined ? { port } : {}),
+        ...(opts.host !== undefined ? { host: opts.host } : {}),
+      });
       await waitForSignal();
       process.stderr.write('journeys: shutting down…\n');
       await runtime.close();

@@ -29,10 +29,12 @@ The key is JOURNEY_AUTH_SECRET, or the one kept beside the embedded store (the s
         role = `department:${departmentSlug(name)}`;
       }
       const parsed = RoleSchema.safeParse(role);
-      if (!parsed.success) throw new CliError(`unknown role ${JSON.stringify(opts.role)}: use analyst, auditor, admin, department:<name> or customer`);
+      if (!parsed.success)
+        throw new CliError(`unknown role ${JSON.stringify(opts.role)}: use analyst, auditor, admin, department:<name> or customer`);
       if (parsed.data === 'customer') {
         if (opts.journey === undefined) throw new CliError('a customer token opens one journey: add --journey <id>');
-        if (!JourneyIdSchema.safeParse(opts.journey).success) throw new CliError(`--journey ${JSON.stringify(opts.journey)} is not a journey id (1–128 printable characters)`);
+        if (!JourneyIdSchema.safeParse(opts.journey).success)
+          throw new CliError(`--journey ${JSON.stringify(opts.journey)} is not a journey id (1–128 printable characters)`);
       } else if (opts.journey !== undefined) {
         throw new CliError('--journey applies to customer tokens only');
       }

@@ -134,7 +134,7 @@ export function getEventStoreDBEventStore(options: EventStoreDBEventStoreOptions
     const { esdb, client } = await connect();
     const state = await streamState(stream);
     const events = batch.map((v) => v.event);
-    const placed: (AppendedEvent | undefined)[] = new Array(events.length);
+    const placed = new Array<AppendedEvent | undefined>(events.length);
     const inBatch = new Map<string, number>();
     const fresh: number[] = [];
     for (let i = 0; i < events.length; i++) {
@@ -160,7 +160,7 @@ export function getEventStoreDBEventStore(options: EventStoreDBEventStoreOptions
         return esdb.jsonEvent({
           id: e.id,
           type: e.type,
-          data: e as unknown as Record<string, unknown>,
+          data: e,
           metadata: metadata as unknown as Record<string, unknown>,
         });
       });

@@ -6,14 +6,12 @@ import { CURRENT_SCHEMA_VERSION, type ChainVerification, type JourneyEvent, type
 import { GENESIS_HASH, chainLink } from '../chain.ts';
 import { EventIdConflictError, EventStoreError, StoreUnavailableError, WrongExpectedRevisionError } from '../errors.ts';
 import type {
-  AppendOptions,
   AppendResult,
   AppendedEvent,
   EventFilter,
   EventStore,
   ExpectedRevision,
   ReadAllOptions,
-  ReadStreamOptions,
   SubscribeOptions,
   Subscription,
 } from '../port.ts';
@@ -93,7 +91,7 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): EventStor
     const head = stmt.head.get() as Head;
     const last = stmt.lastRevision.get(stream) as number | null;
     const actual = last ?? -1;
-    const placed: AppendedEvent[] = new Array(events.length);
+    const placed = new Array<AppendedEvent>(events.length);
 
     if (!revisionMatches(expected, actual)) {
       for (let i = 0; i < events.length; i++) {
@@ -280,7 +278,7 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): EventStor
               fetchPage();
               return take();
             } catch (err) {
-              return Promise.reject(err as Error);
+              return Promise.reject(asError(err));
             }
           },
           return(): Promise<IteratorResult<StoredEvent>> {
@@ -307,11 +305,12 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): EventStor
     });
 
     const subscription = {
-      async close(): Promise<void> {
+      close(): Promise<void> {
         done = true;
         wake?.();
         subscriptions.delete(subscription);
         options.signal?.removeEventListener('abort', onAbort);
+        return Promise.resolve();
       },
       [Symbol.asyncIterator]: () => iterator,
     };
@@ -395,53 +394,58 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): EventStor
   return {
     kind: 'sqlite',
 
-    async append(stream: string, events: readonly JourneyEvent[], options?: AppendOptions): Promise<AppendResult> {
-      assertValidStreamName(stream);
-      const expected = normaliseExpected(options);
-      const valid = validateBatch(events);
-      ensureOpen();
-      let result: AppendResult;
-      try {
-        result = appendTx.immediate(stream, valid, expected, new Date().toISOString());
-      } catch (err) {
-        if (err instanceof EventStoreError) throw err;
-        throw storeFailure(err);
-      }
-      if (result.events.some((e) => !e.duplicate)) notify();
-      return result;
-    },
+    // better-sqlite3 is synchronous: each method runs to completion and settles its promise.
+    append: (stream, events, options) =>
+      settle(() => {
+        assertValidStreamName(stream);
+        const expected = normaliseExpected(options);
+        const valid = validateBatch(events);
+        ensureOpen();
+        let result: AppendResult;
+        try {
+          result = appendTx.immediate(stream, valid, expected, new Date().toISOString());
+        } catch (err) {
+          if (err instanceof EventStoreError) throw err;
+          throw storeFailure(err);
+        }
+        if (result.events.some((e) => !e.duplicate)) notify();
+        return result;
+      }),
 
-    async readStream(stream: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
-      assertValidStreamName(stream);
-      ensureOpen();
-      const max = options.maxCount ?? Number.MAX_SAFE_INTEGER;
-      if (max <= 0) return [];
-      const rows =
-        options.direction === 'backwards'
-          ? (stmt.streamBwd.all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER, max) as EventTuple[])
-          : (stmt.streamFwd.all(stream, options.fromRevision ?? 0, max) as EventTuple[]);
-      return rows.map(toStored);
-    },
+    readStream: (stream, options = {}) =>
+      settle(() => {
+        assertValidStreamName(stream);
+        ensureOpen();
+        const max = options.maxCount ?? Number.MAX_SAFE_INTEGER;
+        if (max <= 0) return [];
+        const rows =
+          options.direction === 'backwards'
+            ? (stmt.streamBwd.all(stream, options.fromRevision ?? Number.MAX_SAFE_INTEGER, max) as EventTuple[])
+            : (stmt.streamFwd.all(stream, options.fromRevision ?? 0, max) as EventTuple[]);
+        return rows.map(toStored);
+      }),
 
     readAll,
     subscribeAll,
 
-    async headPosition(): Promise<number> {
-      ensureOpen();
-      return (stmt.head.get() as Head).position;
-    },
+    headPosition: () =>
+      settle(() => {
+        ensureOpen();
+        return (stmt.head.get() as Head).position;
+      }),
 
     verify,
 
-    async ping(): Promise<boolean> {
-      if (closed) return false;
-      try {
-        db.prepare('SELECT 1').get();
-        return true;
-      } catch {
-        return false;
-      }
-    },
+    ping: () =>
+      settle(() => {
+        if (closed) return false;
+        try {
+          db.prepare('SELECT 1').get();
+          return true;
+        } catch {
+          return false;
+        }
+      }),
 
     async close(): Promise<void> {
       if (closed) return;
@@ -451,6 +455,19 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): EventStor
       db.close();
     },
   };
+}
+
+/** Runs synchronous work and reports its outcome as a promise (a throw becomes a rejection). */
+function settle<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (err) {
+    return Promise.reject(asError(err));
+  }
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
 }
 
 function rowEnvelope(row: EventRow): Omit<JourneyEvent, 'data' | 'type'> & { type: string } {
