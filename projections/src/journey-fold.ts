@@ -1,3 +1,4 @@
+import { UNASSIGNED_DEPARTMENT } from '@journeys/contracts';
 import type { ProjectedEvent } from './projected-event.ts';
 
 /**
@@ -12,6 +13,7 @@ import type { ProjectedEvent } from './projected-event.ts';
  * - Explicit handoff: HandoffRequested A→B, started by B's next WorkStarted (or a
  *   WorkCompleted in B without a start). A journey with no HandoffRequested at all is an
  *   imported trace: every pair of consecutive events whose departments differ is a handoff
+ *   (events without a department, the importer's placeholder, are skipped)
  *   from the earlier event to the later one (the oracle's handoff_pairs).
  * - Steps: WorkStarted…WorkCompleted of the same (department, activity), first in first
  *   out; a WorkCompleted with nothing open is a step of its own with no start and no work.
@@ -124,6 +126,7 @@ export function foldJourney(journeyId: string, events: readonly ProjectedEvent[]
   const activities: string[] = [];
   let prevActivity: string | undefined;
   let prevActivityT = 0;
+  let lastAssigned: (typeof events)[number] | undefined;
 
   const handoffInto = (from: string, to: string): void => {
     if (leftFrom.has(to)) pingPongCount++;
@@ -164,9 +167,15 @@ export function foldJourney(journeyId: string, events: readonly ProjectedEvent[]
     }
     departmentEvents[di]!++;
 
-    if (!hasExplicit && prev !== undefined && prev.department !== e.department) {
-      handoffs.push({ from: prev.department, to: e.department, requestedAt: prev.t, startedAt: t, explicit: false, reason: undefined });
-      handoffInto(prev.department, e.department);
+    // Inferred handoffs (imported traces) compare each event with the last one that names a
+    // department: an event without one (the importer's placeholder) is left out of the
+    // sequence, as the process-mining reference does, so A → (unassigned) → B is one A → B.
+    if (!hasExplicit && e.department !== UNASSIGNED_DEPARTMENT) {
+      if (lastAssigned !== undefined && lastAssigned.department !== e.department) {
+        handoffs.push({ from: lastAssigned.department, to: e.department, requestedAt: lastAssigned.t, startedAt: t, explicit: false, reason: undefined });
+        handoffInto(lastAssigned.department, e.department);
+      }
+      lastAssigned = e;
     }
 
     if (e.activity !== undefined) {

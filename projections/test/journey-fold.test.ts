@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { UNASSIGNED_DEPARTMENT } from '@journeys/contracts';
 import { createReadModel } from '../src/read-model.ts';
 import { durationStats, quantileSorted } from '../src/stats.ts';
 import { ev, positioned } from './support.ts';
@@ -120,6 +121,16 @@ describe('an imported trace (no explicit handoffs)', () => {
       ['b', 'c', 1800],
       ['c', 'd', 0],
     ]);
+  });
+
+  it('leaves events without a department out of the handoff sequence, as the reference does', () => {
+    const m = model([
+      ev('WorkCompleted', 'u', 'A', '2010-01-01T10:00:00Z', { activity: 'a' }),
+      ev('WorkCompleted', 'u', UNASSIGNED_DEPARTMENT, '2010-01-01T10:10:00Z', { activity: 'x' }),
+      ev('WorkCompleted', 'u', 'B', '2010-01-01T10:30:00Z', { activity: 'b' }),
+    ]);
+    // A → (unassigned) → B is one handoff A → B, timed from A's last event.
+    expect(m.timeline('u')!.handoffs.map((h) => [h.from, h.to, h.delaySeconds])).toEqual([['A', 'B', 1800]]);
   });
 
   it('counts a duplicate id once', () => {

@@ -352,14 +352,24 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): EventStor
     return subscription;
   }
 
+  const verifySnapshot = db.transaction((after: number) => ({
+    head: stmt.head.get() as Head | undefined,
+    rows: stmt.verifyPage.all(after, 5000) as EventRow[],
+  }));
+
   async function verify(opts: { onProgress?: (checked: number) => void } = {}): Promise<ChainVerification> {
     ensureOpen();
     let previous = GENESIS_HASH;
     let expected = 1;
     let checked = 0;
+    let head: Head | undefined;
     const broken = (at: number, reason: string): ChainVerification => ({ ok: false, checked, brokenAt: at, reason, headHash: null });
     for (;;) {
-      const rows = stmt.verifyPage.all(expected - 1, 5000) as EventRow[];
+      // Each page and the head come from one snapshot: an append by another process between
+      // the last page and the head must not look like deleted rows.
+      const snapshot = verifySnapshot(expected - 1);
+      const rows = snapshot.rows;
+      head = snapshot.head;
       for (const row of rows) {
         if (row.position !== expected) {
           return broken(expected, `position ${expected} is missing (the next stored position is ${row.position})`);
@@ -381,7 +391,6 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): EventStor
       await yieldToLoop();
       ensureOpen();
     }
-    const head = stmt.head.get() as Head | undefined;
     const last = expected - 1;
     if (!head) return broken(last + 1, 'the chain head record is missing');
     if (head.position > last)
