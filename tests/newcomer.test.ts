@@ -38,7 +38,7 @@ function portIsFree(port: number): Promise<boolean> {
   });
 }
 
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -48,7 +48,7 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }
@@ -74,7 +74,7 @@ describe.skipIf(!canRun)('a newcomer follows the README', () => {
     if (existsSync(shared)) symlinkSync(shared, join(dir, 'shared'));
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     if (child && child.exitCode === null && child.signalCode === null) {
       try {
         process.kill(-child.pid!, 'SIGKILL');
@@ -119,7 +119,7 @@ describe.skipIf(!canRun)('a newcomer follows the README', () => {
     void exit.then(() => (exited = true));
 
     // Install, viewer build and 30 days of history: the printed viewer URL marks the end.
-    const viewer = await until('the viewer URL', 360_000, async () => {
+    const viewer = await until('the viewer URL', 360_000, () => {
       if (exited) throw new Error(`the demo exited early:\n${stderr.slice(-3000)}`);
       const m = /Journey map \(viewer\):\s+(http:\/\/[^/\s]+)\/\?token=(\S+)/.exec(stdout);
       return m ? { base: m[1]!, token: m[2]! } : undefined;

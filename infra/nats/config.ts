@@ -33,7 +33,7 @@ const q = (s: string) => JSON.stringify(s);
 
 export function renderNatsConfig(options: NatsConfigOptions): string {
   const ingest = options.ingestUser ?? 'ingest';
-  const password = (user: string) => (options.passwords?.[user] !== undefined ? q(options.passwords[user]!) : `$${passwordVariable(user)}`);
+  const password = (user: string) => (options.passwords?.[user] !== undefined ? q(options.passwords[user]) : `$${passwordVariable(user)}`);
   const slugs = [...new Set(options.departments.map(departmentSlug))].sort();
   if (slugs.includes(ingest)) throw new Error(`a department slug collides with the service user ${ingest}`);
   const departmentUsers = slugs.map(

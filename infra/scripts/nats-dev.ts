@@ -40,9 +40,9 @@ if (spawnSync(bin, ['--version'], { stdio: 'ignore' }).status !== 0) {
   process.exit(2);
 }
 
-const store = resolve(values.store!);
+const store = resolve(values.store);
 mkdirSync(store, { recursive: true });
-const args = ['-a', '127.0.0.1', '-p', values.port!, '-js', '-sd', join(store, 'jetstream')];
+const args = ['-a', '127.0.0.1', '-p', values.port, '-js', '-sd', join(store, 'jetstream')];
 const env: NodeJS.ProcessEnv = { ...process.env };
 
 if (values.auth) {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import type { JourneyEvent } from '@journeys/contracts';
-import { BusBackpressureError, connectNatsBus, openBus, type NatsBus } from '@journeys/bus';
+import { BusBackpressureError, BusUnavailableError, connectNatsBus, openBus, type NatsBus } from '@journeys/bus';
 import { getSQLiteEventStore, type EventStore } from '@journeys/event-store';
 import { createEmitter, EmitRejectedError, type EmitInput } from '@journeys/emitter';
 import { startIngest, type IngestHandle } from '@journeys/ingest';
@@ -201,7 +201,7 @@ describe.skipIf(!natsServerAvailable())('ingest over NATS JetStream', () => {
     await waitFor('the dead letter', async () => (await bus.deadLetters()).length === 1, 30_000);
     const [letter] = await bus.deadLetters();
     expect(letter).toMatchObject({ reason: 'max_deliveries', eventId: cursed.id, dlqSubject: 'journey.dlq.intake' });
-    expect(JSON.parse(letter!.payload).id).toBe(cursed.id);
+    expect((JSON.parse(letter!.payload) as { id: string }).id).toBe(cursed.id);
   });
 
   it('opens NATS when NATS_URL is given (credentials may sit in the URL) and the in-process bus when it is not', async () => {
@@ -215,5 +215,37 @@ describe.skipIf(!natsServerAvailable())('ingest over NATS JetStream', () => {
     expect(local.kind).toBe('in-process');
     expect(local.describe()).toMatch(/in-process/);
     await local.close();
+  });
+
+  it('lets an emitter that could not connect at first succeed once NATS is there', async () => {
+    await bus.close();
+    await nats.halt();
+    const emitter = createEmitter({ department: 'Intake', servers: nats.url, user: 'intake', pass: PASSWORDS.intake });
+    closers.push(() => emitter.close());
+    await expect(emitter.workStarted('claim-4', { activity: 'x' })).rejects.toBeInstanceOf(BusUnavailableError);
+    await nats.start();
+    bus = await connectNatsBus({ servers: nats.url, ...ingestUser }); // (re)creates the streams
+    const r = await emitter.workStarted('claim-4', { activity: 'x' });
+    expect(r.duplicate).toBe(false);
+  });
+
+  it('shares the durable consumer between several ingest processes, each event stored once', async () => {
+    // Given two ingest instances with their own connections on the same durable consumer
+    const otherBus = await connectNatsBus({ servers: nats.url, ...ingestUser });
+    closers.push(() => otherBus.close());
+    const a = await start();
+    const b = await startIngest({ bus: otherBus, store, logger: quiet, consumer: { ackWaitMs: 2000 } });
+    closers.push(() => b.stop());
+    // When 3 000 events arrive
+    const events = Array.from({ length: 3000 }, (_, i) => workStarted(`claim-${i % 100}`, 'Billing'));
+    for (let i = 0; i < events.length; i += 500) expect((await bus.publish(events.slice(i, i + 500))).every((r) => r.ok)).toBe(true);
+    // Then both took part and the store holds each once
+    await waitFor('all stored', async () => (await store.headPosition()) >= events.length);
+    await waitFor('counters settled', () => a.counters.appended + b.counters.appended === events.length);
+    expect(a.counters.received).toBeGreaterThan(0);
+    expect(b.counters.received).toBeGreaterThan(0);
+    const ids = await storedIds(store);
+    expect(ids).toHaveLength(events.length);
+    expect(new Set(ids).size).toBe(events.length);
   });
 });

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import express, { type Express } from 'express';
 import type { AppDeps } from './deps.ts';
 import { createCursorCodec } from './http/cursor.ts';
-import { createHttpLogger } from './http/logging.ts';
+import { requestLogging } from './http/logging.ts';
+import { rateLimitRoutes } from './http/rate-limit.ts';
 import { createApiMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi/document.ts';
 import { HttpProblem, problemHandler } from './problem.ts';
@@ -35,7 +36,7 @@ export function createApp(deps: AppDeps): JourneysApp {
   const cursors = createCursorCodec(deps.cursorKey ?? randomBytes(32));
   const hub = new ChangeHub(deps.queries);
 
-  app.use(createHttpLogger(deps.logger));
+  app.use(requestLogging(deps.logger));
   app.use(metrics.middleware);
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -48,6 +49,8 @@ export function createApp(deps: AppDeps): JourneysApp {
     res.json(openApiDocument());
   });
   app.use(['/api/journeys/:id/status', '/api/journeys/:id/status/stream'], statusCors(deps.widgetOrigins ?? '*'));
+  // Before the routes (and their auth): floods are refused before they cost anything more.
+  app.use(rateLimitRoutes(deps.auth, deps.rateLimits));
   app.use(eventsRoutes(deps, metrics));
   app.use(streamRoutes(deps, hub, metrics));
   app.use(journeysRoutes(deps, cursors));

@@ -4,6 +4,7 @@ import type { EventStore } from '@journeys/event-store';
 import type { EventBus } from '@journeys/bus';
 import type { JourneyQueries } from '@journeys/projections';
 import type { Auth } from './auth/tokens.ts';
+import type { RateLimits } from './http/rate-limit.ts';
 
 /** What the API needs from the rest of the process; `journey serve` wires the real parts. */
 export interface AppDeps {
@@ -30,4 +31,6 @@ export interface AppDeps {
   readyMaxLag?: number;
   /** Origins allowed to call the status routes from a browser (the widget); default `*`. */
   widgetOrigins?: string;
+  /** Rate limits of the ingress and the status routes (requests per window per client; 0: off). */
+  rateLimits?: RateLimits;
 }

@@ -15,3 +15,4 @@ export { openApiDocument } from './openapi/document.ts';
 export { checkReadiness } from './routes/ops.ts';
 export { HttpProblem, PROBLEM_CONTENT_TYPE } from './problem.ts';
 export { redactUrl } from './http/logging.ts';
+export { DEFAULT_RATE_LIMITS, type RateLimits } from './http/rate-limit.ts';

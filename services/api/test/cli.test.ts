@@ -47,7 +47,10 @@ describe('journey token', () => {
 
   it('without JOURNEY_AUTH_SECRET, generates a 0600 key beside the store that the server then uses', async () => {
     const home = join(dir, 'generated');
-    const r = journey(['token', '--role', 'customer', '--journey', 'claim-7'], { JOURNEY_STORE: `sqlite:${join(home, 'j.db')}`, JOURNEY_AUTH_SECRET: '' });
+    const r = journey(['token', '--role', 'customer', '--journey', 'claim-7'], {
+      JOURNEY_STORE: `sqlite:${join(home, 'j.db')}`,
+      JOURNEY_AUTH_SECRET: '',
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/generated a signing key/);
     expect(statSync(join(home, 'auth-secret')).mode & 0o777).toBe(0o600);

@@ -163,7 +163,10 @@ export interface DeadLetter {
   detail?: string;
   problems: ValidationProblem[];
   subject: string;
+  /** The original message body as text; on NATS cut at 256 Ki characters. */
   payload: string;
+  /** Set when `payload` was cut: the original length in characters. */
+  payloadTruncatedFrom?: number;
   departmentSlug: string;
   eventId?: string;
   streamSeq?: number;

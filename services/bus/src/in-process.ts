@@ -119,7 +119,8 @@ export function createInProcessBus(options: InProcessBusOptions = {}): InProcess
   /** Messages deliverable now, expiring overdue in-flight ones on the way. */
   const takeAvailable = (max: number, now: number): Entry[] => {
     const out: Entry[] = [];
-    for (const entry of [...queue.values()]) {
+    // deleting the current entry while iterating a Map is safe; no copy of a long queue
+    for (const entry of queue.values()) {
       if (out.length >= max) break;
       if (entry.inFlightUntil !== undefined) {
         if (entry.inFlightUntil > now) continue;
@@ -160,8 +161,9 @@ export function createInProcessBus(options: InProcessBusOptions = {}): InProcess
       headers: { ...entry.headers },
       deliveryCount: entry.deliveries,
       streamSeq: entry.seq,
-      async ack() {
+      ack() {
         if (current()) queue.delete(entry.seq);
+        return Promise.resolve();
       },
       nak(delayMs = 0) {
         const e = current();
@@ -183,27 +185,29 @@ export function createInProcessBus(options: InProcessBusOptions = {}): InProcess
   const bus: InProcessBus = {
     kind: 'in-process',
 
-    async publish(events: readonly JourneyEvent[], _options?: PublishOptions): Promise<PublishResult[]> {
-      if (closed) throw new BusUnavailableError('the in-process bus is closed');
-      return events.map((event) => {
-        const { subject, data } = encodeEvent(event);
-        return { ...put(subject, data, event.id, {}), id: event.id };
-      });
+    publish(events: readonly JourneyEvent[], _options?: PublishOptions): Promise<PublishResult[]> {
+      if (closed) return Promise.reject(new BusUnavailableError('the in-process bus is closed'));
+      return Promise.resolve(
+        events.map((event) => {
+          const { subject, data } = encodeEvent(event);
+          return { ...put(subject, data, event.id, {}), id: event.id };
+        }),
+      );
     },
 
-    async publishRaw(subject, payload, options = {}) {
-      if (closed) throw new BusUnavailableError('the in-process bus is closed');
+    publishRaw(subject, payload, options = {}) {
+      if (closed) return Promise.reject(new BusUnavailableError('the in-process bus is closed'));
       if (!subject.startsWith('journey.events.')) {
-        return { id: options.msgId ?? '', ok: false, duplicate: false, error: { code: 'rejected', message: `no stream takes subject ${subject}` } };
+        return Promise.resolve({ id: options.msgId ?? '', ok: false, duplicate: false, error: { code: 'rejected' as const, message: `no stream takes subject ${subject}` } });
       }
-      return put(subject, toBytes(payload), options.msgId, options.headers ?? {});
+      return Promise.resolve(put(subject, toBytes(payload), options.msgId, options.headers ?? {}));
     },
 
-    async consumer(options: ConsumerOptions = {}): Promise<BusConsumer> {
-      if (closed) throw new BusUnavailableError('the in-process bus is closed');
+    consumer(options: ConsumerOptions = {}): Promise<BusConsumer> {
+      if (closed) return Promise.reject(new BusUnavailableError('the in-process bus is closed'));
       settings = { ...consumerSettings(options), onExhausted: options.onExhausted };
       let open = true;
-      return {
+      return Promise.resolve({
         async fetch({ max, expiresMs }) {
           const deadline = Date.now() + expiresMs;
           for (;;) {
@@ -223,16 +227,17 @@ export function createInProcessBus(options: InProcessBusOptions = {}): InProcess
             });
           }
         },
-        async close() {
+        close() {
           open = false;
           wake();
+          return Promise.resolve();
         },
-      };
+      });
     },
 
-    async deadLetter(letter: DeadLetterInput, options = {}) {
-      if (closed) throw new BusUnavailableError('the in-process bus is closed');
-      if (options.dedupeKey !== undefined && deadKeys.has(options.dedupeKey)) return;
+    deadLetter(letter: DeadLetterInput, options = {}) {
+      if (closed) return Promise.reject(new BusUnavailableError('the in-process bus is closed'));
+      if (options.dedupeKey !== undefined && deadKeys.has(options.dedupeKey)) return Promise.resolve();
       const slug = letter.departmentSlug ?? 'unknown';
       const stored: DeadLetter = {
         reason: letter.reason,
@@ -257,12 +262,13 @@ export function createInProcessBus(options: InProcessBusOptions = {}): InProcess
       if (deadKeys.size > maxDeadLetters * 2) {
         for (const key of [...deadKeys.keys()].slice(0, maxDeadLetters)) deadKeys.delete(key);
       }
+      return Promise.resolve();
     },
 
-    async deadLetters(options = {}) {
+    deadLetters(options = {}) {
       const slug = options.department !== undefined ? departmentSlug(options.department) : undefined;
       const matching = slug === undefined ? dead : dead.filter((d) => d.departmentSlug === slug);
-      return matching.slice(0, options.limit ?? matching.length).map((d) => ({ ...d }));
+      return Promise.resolve(matching.slice(0, options.limit ?? matching.length).map((d) => ({ ...d })));
     },
 
     isConnected: () => !closed,
@@ -270,9 +276,10 @@ export function createInProcessBus(options: InProcessBusOptions = {}): InProcess
     pending: () => queue.size,
     droppedDeadLetters: () => dropped,
 
-    async close() {
+    close() {
       closed = true;
       wake();
+      return Promise.resolve();
     },
   };
   return bus;

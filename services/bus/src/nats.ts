@@ -227,12 +227,16 @@ export async function natsBusFromConnection(
       const hdrs = natsHeaders();
       hdrs.set(HEADER_DLQ_REASON, letter.reason);
       hdrs.set(HEADER_DLQ_SUBJECT, letter.subject);
+      // the events stream caps a message at 128 KiB, but escaping can grow its text; keep
+      // a dead letter well inside the server's max_payload rather than fail to store it
+      const tooLong = letter.payload.length > MAX_DEAD_LETTER_PAYLOAD;
       const body = {
         reason: letter.reason,
         detail: letter.detail,
-        problems: letter.problems ?? [],
+        problems: (letter.problems ?? []).slice(0, 200),
         subject: letter.subject,
-        payload: letter.payload,
+        payload: tooLong ? letter.payload.slice(0, MAX_DEAD_LETTER_PAYLOAD) : letter.payload,
+        ...(tooLong ? { payloadTruncatedFrom: letter.payload.length } : {}),
         departmentSlug: slug,
         eventId: letter.eventId,
         streamSeq: letter.streamSeq,
@@ -272,12 +276,16 @@ export async function natsBusFromConnection(
     describe: () => `NATS JetStream at ${nc.getServer()}`,
 
     async close() {
-      for (const sub of exhaustedSubs) sub.unsubscribe();
+      if (!nc.isClosed()) for (const sub of exhaustedSubs) sub.unsubscribe();
+      publisher.close();
       if (options.ownsConnection && !nc.isClosed()) await nc.drain().catch(() => nc.close());
     },
   };
   return bus;
 }
+
+/** Characters of the original payload a dead letter keeps. */
+const MAX_DEAD_LETTER_PAYLOAD = 256 * 1024;
 
 function classify(err: unknown): { code: 'unavailable' | 'rejected'; message: string } {
   const e = err as Error;
@@ -370,8 +378,9 @@ async function natsConsumer(js: JetStreamClient, durable: string): Promise<BusCo
     headers: headersToRecord(m.headers),
     deliveryCount: m.info.deliveryCount,
     streamSeq: m.info.streamSequence,
-    async ack() {
+    ack() {
       m.ack();
+      return Promise.resolve();
     },
     nak(delayMs?: number) {
       m.nak(delayMs);
@@ -411,6 +420,7 @@ async function natsConsumer(js: JetStreamClient, durable: string): Promise<BusCo
     async close() {
       open = false;
       notify?.();
+      space?.();
       await messages.close().catch(() => undefined);
       // messages still buffered here were never acked: JetStream redelivers them after ack_wait
       for (const m of buffer.splice(0)) m.nak();

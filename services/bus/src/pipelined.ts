@@ -41,7 +41,7 @@ export function pipelinedPublisher(nc: NatsConnection) {
     else p.resolve(outcome);
   };
 
-  nc.subscribe(`${prefix}.*`, {
+  const sub = nc.subscribe(`${prefix}.*`, {
     callback: (err, msg) => {
       if (err) return;
       const token = msg.subject.slice(prefix.length + 1);
@@ -89,6 +89,12 @@ export function pipelinedPublisher(nc: NatsConnection) {
           settle(token, new PublishFailure('unavailable', (err as Error).message));
         }
       });
+    },
+    /** Stops listening for acks; what still waits fails as unavailable. */
+    close() {
+      clearInterval(sweeper);
+      if (!nc.isClosed()) sub.unsubscribe();
+      failAll('the publisher is closed');
     },
     /** The server refused a publish on `subject` (permissions): fail what waits for it. */
     denied(err: PermissionViolationError) {

@@ -38,8 +38,9 @@ export function streamSettings(limits: StreamLimits = {}) {
       subjects: [DLQ_SUBJECTS],
       maxAgeMs: limits.dlqMaxAgeMs ?? 90 * DAY,
       maxBytes: limits.dlqMaxBytes ?? 1024 ** 3,
-      // a dead letter carries the original payload (up to 1 MB of garbage) plus its reasons
-      maxMsgSize: 2 * 1024 * 1024,
+      // a dead letter carries the original payload (at most 256 Ki characters) plus its reasons;
+      // within the server's default max_payload (1 MB)
+      maxMsgSize: 1024 * 1024,
       duplicateWindowMs,
       replicas: limits.replicas ?? 1,
     },

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { createApp, createAuth, type Auth, type JourneysApp } from '@journeys/api';
+import { createApp, createAuth, type Auth, type JourneysApp, type RateLimits } from '@journeys/api';
 import { openBus, type EventBus } from '@journeys/bus';
 import { openEventStore, type EventStore } from '@journeys/event-store';
 import { startIngest, type IngestHandle } from '@journeys/ingest';
@@ -23,7 +23,7 @@ export interface RuntimeOptions {
   /** Projection checkpoint; default beside the embedded store; false: rebuild at every start. */
   checkpointDir?: string | false;
   /** Extra app settings (tests shorten heartbeats, for instance). */
-  app?: { sseHeartbeatMs?: number; readyMaxLag?: number; viewerDir?: string };
+  app?: { sseHeartbeatMs?: number; readyMaxLag?: number; viewerDir?: string; rateLimits?: RateLimits };
   /** Wait for the projections to catch up before listening (default false: /readyz says when). */
   waitForCatchUp?: boolean;
 }
@@ -55,7 +55,26 @@ export interface Runtime {
  */
 export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   const config = options.config ?? loadConfig();
-  const logger = options.logger ?? pino({ level: config.logLevel, base: { service: 'journeys' } });
+  const logger =
+    options.logger ??
+    pino({
+      level: config.logLevel,
+      base: { service: 'journeys' },
+      // Belt and braces: nothing we log carries these, but a stray object must not leak them.
+      redact: {
+        paths: [
+          'authorization',
+          '*.authorization',
+          'headers.authorization',
+          '*.headers.authorization',
+          'token',
+          '*.token',
+          'secret',
+          '*.secret',
+        ],
+        censor: '[REDACTED]',
+      },
+    });
   const announce = options.announce ?? ((line: string) => process.stderr.write(`${line}\n`));
   const cleanups: Array<() => Promise<void>> = [];
   const closeAll = async () => {
@@ -109,6 +128,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       widgetOrigins: config.widgetOrigins,
       ...(options.app?.sseHeartbeatMs !== undefined ? { sseHeartbeatMs: options.app.sseHeartbeatMs } : {}),
       ...(options.app?.readyMaxLag !== undefined ? { readyMaxLag: options.app.readyMaxLag } : {}),
+      ...(options.app?.rateLimits !== undefined ? { rateLimits: options.app.rateLimits } : {}),
     });
     cleanups.push(() => Promise.resolve(app.closeApp()));
 

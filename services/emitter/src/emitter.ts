@@ -108,19 +108,32 @@ export function createEmitter(options: EmitterOptions): Emitter {
   const attemptTimeoutMs = options.attemptTimeoutMs ?? 5000;
 
   const owned = options.servers !== undefined;
-  const busPromise: Promise<EventBus> = options.bus
-    ? Promise.resolve(options.bus)
-    : options.connection
-      ? natsBusFromConnection(options.connection, { manageStreams: false, ownsConnection: false })
-      : connectNatsBus({
-          servers: options.servers!,
-          ...(options.user !== undefined ? { user: options.user } : {}),
-          ...(options.pass !== undefined ? { pass: options.pass } : {}),
-          name: `journeys-emitter-${department}`,
-          // a department's user may not manage streams; the ingest side creates them
-          manageStreams: false,
-        });
-  busPromise.catch(() => undefined); // reported by the emits that need it
+  const connectBus = (): Promise<EventBus> =>
+    options.bus
+      ? Promise.resolve(options.bus)
+      : options.connection
+        ? natsBusFromConnection(options.connection, { manageStreams: false, ownsConnection: false })
+        : connectNatsBus({
+            servers: options.servers!,
+            ...(options.user !== undefined ? { user: options.user } : {}),
+            ...(options.pass !== undefined ? { pass: options.pass } : {}),
+            name: `journeys-emitter-${department}`,
+            // a department's user may not manage streams; the ingest side creates them
+            manageStreams: false,
+          });
+  let busPromise: Promise<EventBus> | undefined;
+  /** Connects on first use; a failed first connection is tried again by the next emit. */
+  const getBus = (): Promise<EventBus> => {
+    if (!busPromise) {
+      const p = connectBus();
+      busPromise = p;
+      p.catch(() => {
+        if (busPromise === p) busPromise = undefined;
+      });
+    }
+    return busPromise;
+  };
+  void getBus().catch(() => undefined); // connect early; failures are reported by the emits
 
   let pending = 0;
   let idleWaiters: Array<() => void> = [];
@@ -162,7 +175,7 @@ export function createEmitter(options: EmitterOptions): Emitter {
     if (pending + events.length > maxPending) throw new BusBackpressureError(pending, maxPending);
     pending += events.length;
     try {
-      const bus = await busPromise;
+      const bus = await getBus();
       const deadline = Date.now() + retryForMs;
       const results = new Map<string, PublishResult>();
       let todo = events;
@@ -211,7 +224,7 @@ export function createEmitter(options: EmitterOptions): Emitter {
   return {
     department,
     async ready() {
-      await busPromise;
+      await getBus();
     },
     emit,
     async emitMany(inputs) {
@@ -242,7 +255,7 @@ export function createEmitter(options: EmitterOptions): Emitter {
     async close() {
       await this.flush();
       closed = true;
-      if (owned) await (await busPromise.catch(() => undefined))?.close();
+      if (owned && busPromise) await (await busPromise.catch(() => undefined))?.close();
     },
   };
 }

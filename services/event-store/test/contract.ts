@@ -329,6 +329,7 @@ export function describeEventStoreContract(
       it('appends a batch of 10 000 events atomically and reads it back', async () => {
         const stream = `${prefix}journey-big`;
         const batch = many('big', 10_000);
+        const before = await store.headPosition();
         const result = await store.append(stream, batch, { expectedRevision: 'no_stream' });
         expect(result.nextExpectedRevision).toBe(9_999);
         expect(result.events).toHaveLength(10_000);
@@ -337,7 +338,7 @@ export function describeEventStoreContract(
         expect(read[9_999]!.revision).toBe(9_999);
         expect(read[4_321]!.event.id).toBe(batch[4_321]!.id);
         let n = 0;
-        for await (const e of store.readAll({ after: result.events[0]!.position - 1, filter: { streamPrefix: prefix } })) {
+        for await (const e of store.readAll({ after: before, filter: { streamPrefix: prefix } })) {
           expect(e.event.id).toBe(batch[n]!.id);
           n++;
         }

@@ -209,6 +209,32 @@ describe('SQLite store: two instances on one file', () => {
   });
 });
 
+describe('SQLite store: verify while another instance appends', () => {
+  it('reports an intact chain, not missing rows', async () => {
+    const path = freshPath();
+    const a = getSQLiteEventStore({ path });
+    const b = getSQLiteEventStore({ path });
+    try {
+      await a.append('journey-v', many('v', 12_000));
+      let appending = true;
+      const writer = (async () => {
+        for (let i = 0; appending; i++) {
+          await a.append(`journey-v${i}`, many('v', 3));
+          await new Promise((r) => setImmediate(r));
+        }
+      })();
+      const result = await b.verify();
+      appending = false;
+      await writer;
+      expect(result).toMatchObject({ ok: true, brokenAt: null });
+      expect(result.checked).toBeGreaterThanOrEqual(12_000);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
 describe('openEventStore', () => {
   it('opens sqlite:<path>, creating its directory', async () => {
     const path = join(root, 'nested', 'dir', 'j.db');

@@ -1,6 +1,18 @@
 import { departmentSlug, parseEventSubject, validateEvent, type JourneyEvent, type ValidationProblem } from '@journeys/contracts';
 import { HEADER_MSG_ID, plausibilityProblems, toText, type BusMessage, type DeadLetterInput } from '@journeys/bus';
 
+// departments are few and every message names one: slugging (NFKD + regexes) once each is enough
+const slugs = new Map<string, string>();
+function slugOf(department: string): string {
+  let slug = slugs.get(department);
+  if (slug === undefined) {
+    slug = departmentSlug(department);
+    if (slugs.size > 10_000) slugs.clear();
+    slugs.set(department, slug);
+  }
+  return slug;
+}
+
 export type Classified = { ok: true; event: JourneyEvent } | { ok: false; letter: DeadLetterInput };
 
 /**
@@ -53,7 +65,7 @@ export function classifyMessage(msg: Pick<BusMessage, 'subject' | 'data' | 'head
   const event = checked.value;
 
   const checks: Array<[string, ValidationProblem[]]> = [];
-  const expectedSlug = departmentSlug(event.department);
+  const expectedSlug = slugOf(event.department);
   if (expectedSlug !== subject.departmentSlug) {
     checks.push([
       'department_mismatch',

@@ -109,7 +109,7 @@ describe('ingest on the in-process bus (no NATS)', () => {
     await waitFor('the dead letter', async () => (await bus.deadLetters()).length === 1);
     const [letter] = await bus.deadLetters();
     expect(letter).toMatchObject({ reason: 'max_deliveries', departmentSlug: 'intake', deliveries: 3 });
-    expect(JSON.parse(letter!.payload).id).toBe(cursed.id);
+    expect((JSON.parse(letter!.payload) as { id: string }).id).toBe(cursed.id);
     expect((await store.readStream('journey-fine')).length).toBe(1);
   });
 

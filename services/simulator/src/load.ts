@@ -24,7 +24,7 @@ export interface AppendTarget {
 export async function appendJourneys(
   store: AppendTarget,
   events: Iterable<JourneyEvent>,
-  options: { onProgress?: (done: number, total: number) => void; batchSize?: number } = {},
+  options: { onProgress?: (done: number, total: number) => void; batchSize?: number; signal?: AbortSignal } = {},
 ): Promise<{ journeys: number; written: number; duplicates: number }> {
   const byJourney = groupByJourney(events);
   let done = 0;
@@ -32,6 +32,8 @@ export async function appendJourneys(
   let duplicates = 0;
   const batch = options.batchSize ?? 500;
   for (const [journeyId, list] of byJourney) {
+    // Stopping between journeys leaves whole streams; running again completes the rest.
+    if (options.signal?.aborted) break;
     for (let i = 0; i < list.length; i += batch) {
       const result = await store.append(journeyStreamName(journeyId), list.slice(i, i + batch));
       for (const e of result.events) {

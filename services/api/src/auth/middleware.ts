@@ -24,7 +24,7 @@ export function principalOf(req: Request): Principal {
  * headers. The token query parameter is redacted from logs (see http/logging.ts).
  */
 export function authenticate(auth: Auth, options: { allowQueryToken?: boolean } = {}): RequestHandler {
-  return async (req: Request, _res: Response, next: NextFunction) => {
+  return (req: Request, _res: Response, next: NextFunction): Promise<void> | undefined => {
     const header = req.headers.authorization;
     let token: string | undefined;
     if (header !== undefined) {
@@ -36,13 +36,23 @@ export function authenticate(auth: Auth, options: { allowQueryToken?: boolean } 
     }
     if (token === undefined)
       throw unauthorized('This route needs a token: "Authorization: Bearer <token>" (see `journey token`).', 'invalid_request');
-    try {
-      req.principal = await auth.verify(token);
-    } catch (err) {
-      if (err instanceof TokenError) throw unauthorized(err.reason === 'expired' ? 'The token has expired.' : 'The token is not valid.');
-      throw err;
+    // The common case (a token seen before) stays synchronous: no promise, no extra tick.
+    const known = auth.cached(token);
+    if (known) {
+      req.principal = known;
+      next();
+      return;
     }
-    next();
+    return auth.verify(token).then(
+      (principal) => {
+        req.principal = principal;
+        next();
+      },
+      (err: unknown) => {
+        if (err instanceof TokenError) throw unauthorized(err.reason === 'expired' ? 'The token has expired.' : 'The token is not valid.');
+        throw err;
+      },
+    );
   };
 }
 

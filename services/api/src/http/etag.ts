@@ -31,5 +31,6 @@ export function sendJson(req: Request, res: Response, body: unknown, etag?: stri
     res.status(304).end();
     return;
   }
-  res.type('application/json; charset=utf-8').send(text);
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.send(text);
 }

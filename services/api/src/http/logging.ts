@@ -1,9 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pinoHttp, type HttpLogger } from 'pino-http';
+import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** The request id: the caller's X-Request-Id when it looks like one, else a UUID. */
+      id?: string;
+    }
+  }
+}
 
 /** `token=` values never reach a log line, wherever they sit in the query. */
 export function redactUrl(url: string | undefined): string | undefined {
@@ -12,39 +21,41 @@ export function redactUrl(url: string | undefined): string | undefined {
 }
 
 /**
- * Request logging with a request id: `X-Request-Id` is taken from the caller when it looks
- * like an id (so traces join up across proxies), generated otherwise, and echoed back.
- * The request serializer is a short allow-list: no headers at all, so `authorization`
- * and cookies cannot leak; the `redact` paths are a second belt for anything logged by hand.
+ * Request ids and one structured log line per request. `X-Request-Id` is taken from the
+ * caller when it looks like an id (so traces join up across proxies), generated otherwise,
+ * and echoed back. The line is written when the response finishes: 5xx at error, 4xx at
+ * info, the rest at debug (a busy status widget would otherwise drown the log). It holds
+ * an allow-list of fields — no headers at all, so `authorization` and cookies cannot leak,
+ * and the URL with `token=` redacted. (pino-http does the same with a child logger per
+ * request; this costs nothing for the requests that are not logged, which matters on the
+ * status route's hot path: see docs/benchmarks/api.md.)
  */
-export function createHttpLogger(logger: Logger): HttpLogger {
-  return pinoHttp({
-    logger,
-    genReqId(req: IncomingMessage, res: ServerResponse) {
-      const given = req.headers['x-request-id'];
-      const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
-    customLogLevel(_req, res, err) {
-      if (err || res.statusCode >= 500) return 'error';
-      if (res.statusCode >= 400) return 'info';
-      return 'debug';
-    },
-    // Streams stay open for hours; log them when they end, as usual, not as failures.
-    customSuccessMessage: (req, res) => `${req.method} ${redactUrl(req.url)} ${res.statusCode}`,
-    customErrorMessage: (req, res) => `${req.method} ${redactUrl(req.url)} ${res.statusCode}`,
-    serializers: {
-      req: (req: { id: unknown; method: string; url: string; remoteAddress?: string }) => ({
-        id: req.id,
-        method: req.method,
-        url: redactUrl(req.url),
-      }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-    redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', 'req.query.token', 'token', '*.token', 'authorization', '*.authorization'],
-      censor: '[REDACTED]',
-    },
-  });
+export function requestLogging(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const given = req.headers['x-request-id'];
+    const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    req.id = id;
+    res.setHeader('X-Request-Id', id);
+    const start = process.hrtime.bigint();
+    const done = () => {
+      res.off('finish', done);
+      res.off('close', done);
+      const status = res.statusCode;
+      const level = !res.writableFinished && status < 400 ? 'info' : status >= 500 ? 'error' : status >= 400 ? 'info' : 'debug';
+      if (!logger.isLevelEnabled(level)) return;
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      logger[level](
+        {
+          req: { id, method: req.method, url: redactUrl(req.originalUrl) },
+          res: { statusCode: status },
+          responseTime: Math.round(ms * 10) / 10,
+          ...(res.writableFinished ? {} : { aborted: true }),
+        },
+        `${req.method} ${redactUrl(req.originalUrl)} ${status}`,
+      );
+    };
+    res.on('finish', done);
+    res.on('close', done);
+    next();
+  };
 }

@@ -1,4 +1,8 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const DAY = 86_400_000;
 
@@ -56,9 +60,6 @@ and ingest, as a department's events would. Ctrl-C stops everything cleanly.`,
 }
 
 async function runDemo(opts: DemoOptions): Promise<void> {
-  const { existsSync } = await import('node:fs');
-  const { readFile, writeFile, mkdir } = await import('node:fs/promises');
-  const { join, resolve } = await import('node:path');
   const { CliError } = await import('../errors.ts');
   const { loadConfig, storeHome } = await import('../config.ts');
   const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -71,15 +72,6 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     config.port = port;
   }
 
-  // The viewer is a Vite build; a fresh clone has none yet.
-  if (!existsSync(join(config.viewerDir, 'index.html')) && opts.viewerBuild) {
-    say('journey demo: building the viewer (first run only: pnpm --filter @journeys/viewer build)…');
-    const { spawnSync } = await import('node:child_process');
-    const root = resolve(config.viewerDir, '..', '..');
-    const r = spawnSync('pnpm', ['--filter', '@journeys/viewer', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-    if (r.status !== 0) say('journey demo: the viewer build failed; the API still works, the page at / will say the viewer is missing');
-  }
-
   const controller = new AbortController();
   let stopping = false;
   const stop = () => {
@@ -90,6 +82,18 @@ async function runDemo(opts: DemoOptions): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+
+  // The viewer is a Vite build; a fresh clone has none yet.
+  if (!existsSync(join(config.viewerDir, 'index.html')) && opts.viewerBuild) {
+    say('journey demo: building the viewer (first run only: pnpm --filter @journeys/viewer build)…');
+    const { spawnSync } = await import('node:child_process');
+    const root = fileURLToPath(new URL('../../../../', import.meta.url));
+    const r = spawnSync('pnpm', ['--filter', '@journeys/viewer', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0) {
+      const why = r.error ? r.error.message : `exit ${r.status ?? r.signal}`;
+      say(`journey demo: the viewer build failed (${why}); the API still works, the page at / will say the viewer is missing`);
+    }
+  }
 
   const cleanups: Array<() => Promise<void>> = [];
   const closeAll = async () => {
@@ -149,7 +153,7 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     const journeyCount = new Set(history.map((e) => e.journeyId)).size;
     say(`journey demo: seeding ${journeyCount} journeys (${history.length} events) since ${anchor.start.slice(0, 10)}, seed ${anchor.seed}`);
     const bar = progressBar('history', journeyCount, 'journeys');
-    const seeded = await appendJourneys(runtime.store, history, { onProgress: (done) => bar.update(done) });
+    const seeded = await appendJourneys(runtime.store, history, { onProgress: (done) => bar.update(done), signal: controller.signal });
     bar.stop();
     say(`journey demo: ${seeded.written} events written, ${seeded.duplicates} were already in the store`);
     if (controller.signal.aborted) return;
@@ -195,8 +199,8 @@ async function runDemo(opts: DemoOptions): Promise<void> {
     if (!controller.signal.aborted) await new Promise<void>((r) => controller.signal.addEventListener('abort', () => r(), { once: true }));
   } finally {
     await closeAll();
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    // The handlers stay: a second SIGINT (tsx relays the terminal's one again) must not
+    // turn a clean stop into exit 130.
     if (stopping) say('journey demo: stopped');
   }
 }
@@ -212,24 +216,24 @@ function openJourneys(events: readonly { type: string; journeyId: string }[]): s
 }
 
 function describeEvent(e: { type: string; data: Record<string, unknown> }): string {
-  const d = e.data;
+  const d = Object.fromEntries(Object.entries(e.data).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
   switch (e.type) {
     case 'HandoffRequested':
-      return `hands off to ${String(d.toDepartment)}`;
+      return `hands off to ${d.toDepartment}`;
     case 'WorkStarted':
-      return `starts ${String(d.activity)}`;
+      return `starts ${d.activity}`;
     case 'WorkCompleted':
-      return `completes ${String(d.activity)}${d.outcome ? ` (${String(d.outcome)})` : ''}`;
+      return `completes ${d.activity}${d.outcome ? ` (${d.outcome})` : ''}`;
     case 'JourneyStarted':
-      return `new ${String(d.journeyType)} via ${String(d.channel)}`;
+      return `new ${d.journeyType} via ${d.channel}`;
     case 'JourneyCompleted':
-      return `closed: ${String(d.outcome)}`;
+      return `closed: ${d.outcome}`;
     case 'CustomerWaitStarted':
-      return `waits on the customer: ${String(d.reason)}`;
+      return `waits on the customer: ${d.reason}`;
     case 'CustomerWaitEnded':
       return 'customer answered';
     case 'CustomerNotified':
-      return `notifies the customer by ${String(d.channel)}`;
+      return `notifies the customer by ${d.channel}`;
     default:
       return e.type;
   }

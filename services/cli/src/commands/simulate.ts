@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { EventSink } from '@journeys/simulator';
 import { CliError } from '../errors.ts';
 
 const DAY = 86_400_000;
@@ -93,10 +94,11 @@ Examples:
       };
       const controller = new AbortController();
       const onSignal = () => controller.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      // Kept to the end: tsx relays a terminal's Ctrl-C a second time.
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       try {
-        let sink;
+        let sink: EventSink;
         let waitForIngest: (() => Promise<{ appended: number; duplicates: number; deadLettered: number }>) | undefined;
         if (target.kind === 'http') {
           sink = httpSink({ url: target.url, token: opts.token! });
@@ -107,7 +109,7 @@ Examples:
           });
           cleanup.push(() => bus.close());
           sink = emitterSink({ bus });
-          cleanup.push(() => sink!.close());
+          cleanup.push(() => sink.close());
         } else {
           const { openEventStore } = await import('@journeys/event-store');
           let store;
@@ -133,7 +135,7 @@ Examples:
           const ingest = await startIngest({ bus, store, logger: pino({ level: 'warn' }, process.stderr), fetchWaitMs: 100 });
           cleanup.push(() => ingest.stop());
           sink = emitterSink({ bus });
-          cleanup.push(() => sink!.close());
+          cleanup.push(() => sink.close());
           waitForIngest = async () => {
             while (bus.pending() > 0 && !controller.signal.aborted) await new Promise((r) => setTimeout(r, 50));
             return ingest.counters;
@@ -172,8 +174,6 @@ Examples:
         if (err instanceof CliError) throw err;
         throw new CliError(`simulation stopped: ${(err as Error).message}`);
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
         await closeAll();
       }
     });

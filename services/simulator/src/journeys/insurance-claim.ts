@@ -69,7 +69,7 @@ export const insuranceClaim: JourneyTypeDefinition = {
       }
     }
 
-    let rejected = r.chance(0.15);
+    const rejected = r.chance(0.15);
     const decider = D.assessment;
     yield work(decider, 'Decide claim', minutes(c, 8), { outcome: rejected ? 'rejected' : 'approved' });
     if (rejected) {
@@ -81,8 +81,8 @@ export const insuranceClaim: JourneyTypeDefinition = {
         yield work(D.support, 'Handle complaint', minutes(c, 25), { outcome: reopen ? 'reopened' : 'decision upheld' });
         if (reopen) {
           yield* handoff(D.support, D.assessment, 'Reopened after complaint');
+          // reopened and approved: on to the payout below
           yield work(D.assessment, 'Reassess damage', minutes(c, 35), { outcome: 'approved' });
-          rejected = false;
         } else {
           yield emit(D.support, 'CustomerNotified', { channel: 'phone', message: 'We reviewed your complaint; the decision stands.' });
           yield emit(D.support, 'JourneyCompleted', { outcome: 'rejected' });
