@@ -248,7 +248,7 @@ moments this process was not scheduled, which falls unevenly on the two sides; C
 Appends are interleaved batch by batch (adapter, then raw, for each batch), so both sides see the same
 load. The readAll passes alternate whole passes (raw, adapter, ×3, best of each), so their wall figures are
 the more exposed to what else runs on the machine; the adapter also allocates more per event (a \`StoredEvent\`,
-its envelope, an iterator result), and its garbage collection waits for cores under load.
+its envelope, an iterator result), which probably costs it more wall time under load (our reading, not measured).
 
 \`verify()\` walked the ${fmt(TOTAL)}-event chain in ${(verifyMs / 1000).toFixed(1)} s (${fmt(rate(TOTAL, verifyMs))} events/s).
 

@@ -14,7 +14,12 @@ export function progressBar(label: string, total: number, unit = 'events'): Prog
     let last = 0;
     let current = 0;
     let max = total;
-    const line = () => process.stderr.write(`${label}: ${current}/${max} ${unit}\n`);
+    let printed = '';
+    const line = () => {
+      const text = `${label}: ${current}/${max} ${unit}`;
+      if (text !== printed) process.stderr.write(`${text}\n`);
+      printed = text;
+    };
     return {
       update(value, newTotal) {
         current = value;
