@@ -152,7 +152,6 @@ const memStart = await memory();
 const started = performance.now();
 const endAt = started + MINUTES * 60_000;
 const pending = new Set<Promise<void>>();
-let ticks = 0;
 let lastRotate = started;
 let streamJourney = 0;
 const progress = setInterval(() => {
@@ -160,7 +159,6 @@ const progress = setInterval(() => {
   console.log(`  ${s.toFixed(0)} s: published ${published}, acked ${acked.size}, stored ${storedCount.size}, SSE messages ${sseMessages}`);
 }, 30_000);
 while (performance.now() < endAt) {
-  ticks++;
   const due = Math.floor(((performance.now() - started) / 1000) * RATE) - published;
   if (due > 0) {
     const batch = nextEvents(Math.min(due, RATE));

@@ -98,7 +98,7 @@ describe.skipIf(!natsServerAvailable())('fuzz: event payloads on the bus', () =>
     // every message ends stored or dead-lettered
     await waitFor(
       'every fuzzed message stored or dead-lettered',
-      async () => ingest.counters.appended + ingest.counters.duplicates + ingest.counters.deadLettered >= published,
+      () => ingest.counters.appended + ingest.counters.duplicates + ingest.counters.deadLettered >= published,
       60_000,
     );
     const letters = await bus.deadLetters({ limit: 100_000 });

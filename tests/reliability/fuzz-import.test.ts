@@ -72,7 +72,7 @@ describe.skipIf(!existsSync(XES) || !existsSync(CSV))('fuzz: import of malformed
       expect(after - before).toBe(result.appended);
       return 'imported';
     } catch (err) {
-      if (!(err instanceof LogFormatError)) throw new Error(`${name}: expected a LogFormatError, got ${(err as Error).name}: ${(err as Error).message}`);
+      if (!(err instanceof LogFormatError)) throw new Error(`${name}: expected a LogFormatError, got ${(err as Error).name}: ${(err as Error).message}`, { cause: err });
       expect((err as Error).message.length).toBeGreaterThan(10);
       expect(await store.headPosition()).toBe(before);
       return 'refused';

@@ -36,8 +36,8 @@ export async function startServeProcess(options: { env: Record<string, string>; 
   });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-keep)));
-  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-keep)));
+  child.stdout.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-keep)));
+  child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-keep)));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -50,11 +50,11 @@ export async function startServeProcess(options: { env: Record<string, string>; 
       const m = /listening on (http:\/\/\S+)/.exec(err);
       if (m) {
         clearTimeout(timer);
-        child.stderr!.off('data', onData);
+        child.stderr.off('data', onData);
         resolve(m[1]!);
       }
     };
-    child.stderr!.on('data', onData);
+    child.stderr.on('data', onData);
     void exited.then(({ code, signal }) => {
       clearTimeout(timer);
       reject(new Error(`journey serve exited (${code ?? signal}) before listening:\n${err}\n${out}`));

@@ -14,6 +14,14 @@ export interface AppendOptions {
   expectedRevision?: ExpectedRevision;
 }
 
+/** One stream's part of an `appendMany`. */
+export interface StreamBatch {
+  stream: string;
+  events: readonly JourneyEvent[];
+  /** As in `append`; checked against the stream as it stands after the earlier batches of the same call. */
+  expectedRevision?: ExpectedRevision;
+}
+
 export interface AppendedEvent {
   id: string;
   revision: number;
@@ -74,9 +82,26 @@ export interface EventStore {
   readonly kind: 'sqlite' | 'esdb';
   /** Appends atomically: the whole batch or nothing. */
   append(stream: string, events: readonly JourneyEvent[], options?: AppendOptions): Promise<AppendResult>;
+  /**
+   * Optional: appends several streams' batches in ONE atomic transaction — every batch or
+   * none (a wrong expected revision, an invalid event or an id conflict in any stream
+   * refuses them all). Batches apply in order (the same stream may appear twice); the
+   * results are in the same order. For bulk loads (`journey import`): one commit instead
+   * of one per stream. Adapters that cannot make it atomic leave it out (EventStoreDB:
+   * one append is atomic only within a stream); callers fall back to `append` per stream.
+   */
+  appendMany?(batches: readonly StreamBatch[]): Promise<AppendResult[]>;
   readStream(stream: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
   /** Streams the history in position order, paging internally so memory stays flat. */
   readAll(options?: ReadAllOptions): AsyncIterable<StoredEvent>;
+  /**
+   * Optional: the same history as `readAll` (forwards only), a page at a time, for bulk
+   * consumers such as a projection catching up: no promise per event, and only the
+   * envelope columns and payload (`hash` and `recordedAt` are empty strings: use
+   * `readAll` or `verify` when they matter). Rows at the current schema version are not
+   * re-validated (validated on append, covered by the hash chain).
+   */
+  readAllPages?(options?: Omit<ReadAllOptions, 'direction'>): AsyncIterable<readonly StoredEvent[]>;
   subscribeAll(options?: SubscribeOptions): Subscription;
   /** Position of the last event in the store (0 when empty): what "caught up" means. */
   headPosition(): Promise<number>;

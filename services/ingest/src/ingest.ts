@@ -26,6 +26,8 @@ export interface IngestOptions {
    */
   lingerMs?: number;
   lingerFrom?: number;
+  /** Journey streams appended at the same time within a batch; default 16. */
+  appendConcurrency?: number;
   /** Durable consumer settings (ack wait, max deliveries, back-off). */
   consumer?: Omit<ConsumerOptions, 'onExhausted'>;
   /** Delay before a nak'd message comes back, by delivery count; default 0.5 s doubling to 30 s. */
@@ -78,6 +80,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
   const fetchWaitMs = options.fetchWaitMs ?? 1000;
   const lingerMs = options.lingerMs ?? 0;
   const lingerFrom = options.lingerFrom ?? 100;
+  const appendConcurrency = Math.max(1, options.appendConcurrency ?? 16);
   const retryDelay = options.retryDelayMs ?? ((n: number) => Math.min(30_000, 500 * 2 ** Math.max(0, n - 1)));
   const now = options.now ?? Date.now;
   const counters: IngestCounters = { received: 0, appended: 0, duplicates: 0, deadLettered: 0, naks: 0, batches: 0, storeFailures: 0 };
@@ -181,21 +184,28 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
       if (!group) groups.set(stream, (group = []));
       group.push({ msg, event: c.event });
     }
-    for (const [stream, items] of groups) {
-      if (storeDown) {
-        nak(items.map((i) => i.msg));
-        continue;
+    // Streams are independent: a networked store (EventStoreDB) appends several at once;
+    // the embedded one settles each call synchronously, so this changes nothing there.
+    const queue = [...groups];
+    const lane = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const [stream, items] = next;
+        if (storeDown) {
+          nak(items.map((i) => i.msg));
+          continue;
+        }
+        try {
+          await appendGroup(stream, items);
+        } catch (err) {
+          counters.storeFailures++;
+          if (!storeDown) log.error({ err, stream }, 'the store failed an append; handing the batch back and pausing');
+          storeDown = true;
+          metrics.storeUp.set(0);
+          nak(items.map((i) => i.msg));
+        }
       }
-      try {
-        await appendGroup(stream, items);
-      } catch (err) {
-        counters.storeFailures++;
-        storeDown = true;
-        metrics.storeUp.set(0);
-        log.error({ err, stream }, 'the store failed an append; handing the batch back and pausing');
-        nak(items.map((i) => i.msg));
-      }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(appendConcurrency, queue.length) }, lane));
     metrics.batchSeconds.observe((performance.now() - started) / 1000);
   };
 

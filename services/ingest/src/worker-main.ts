@@ -27,9 +27,16 @@ const int = (name: string): number | undefined => {
   return n;
 };
 
-const store = openEventStore();
-// NATS_USER / NATS_PASSWORD / NATS_STREAM_REPLICAS are read by openBus
-const bus = await openBus(natsUrl, { name: `journeys-ingest-${process.pid}` });
+let store: ReturnType<typeof openEventStore>;
+let bus: Awaited<ReturnType<typeof openBus>>;
+try {
+  store = openEventStore();
+  // NATS_USER / NATS_PASSWORD / NATS_STREAM_REPLICAS are read by openBus
+  bus = await openBus(natsUrl, { name: `journeys-ingest-${process.pid}` });
+} catch (err) {
+  log.fatal({ err }, `cannot start: ${(err as Error).message}`);
+  process.exit(1);
+}
 const ackWaitMs = int('INGEST_ACK_WAIT_MS');
 const maxDeliver = int('INGEST_MAX_DELIVER');
 const batchSize = int('INGEST_BATCH');

@@ -36,7 +36,7 @@ for (let b = 0; ; b++) {
       schemaVersion: 1,
       correlationId: label,
       data: { activity: `step ${i % 7}` },
-    } as JourneyEvent);
+    });
   }
   await store.append(`journey-${journeyId}`, events);
   process.stdout.write(`acked ${label}\n`);

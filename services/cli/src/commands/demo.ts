@@ -36,7 +36,7 @@ export function register(program: Command): void {
       if (!Number.isInteger(n) || n < 1 || n > 365) throw new InvalidArgumentError('days must be an integer from 1 to 365');
       return n;
     }, 30)
-    .option('--rate <journeys>', 'arrivals per day (weekly average)', (v) => {
+    .option('--rate <journeys>', 'arrivals per day (weekly average); departments are staffed in proportion', (v) => {
       const n = Number(v);
       if (!Number.isFinite(n) || n <= 0 || n > 5000) throw new InvalidArgumentError('rate must be a number above 0 and at most 5000');
       return n;
@@ -147,9 +147,9 @@ async function runDemo(opts: DemoOptions): Promise<void> {
       await writeFile(anchorFile, `${JSON.stringify(anchor, null, 2)}\n`);
     }
 
-    const { splitAtNow, appendJourneys, emitterSink, playLive } = await import('@journeys/simulator');
+    const { splitAtNow, appendJourneys, emitterSink, playLive, DEFAULT_JOURNEYS_PER_DAY } = await import('@journeys/simulator');
     const { progressBar } = await import('../progress.ts');
-    const { history, future } = splitAtNow({ seed: anchor.seed, start: anchor.start, journeysPerDay: anchor.rate }, now);
+    const { history, future } = splitAtNow({ seed: anchor.seed, start: anchor.start, journeysPerDay: anchor.rate, capacity: anchor.rate / DEFAULT_JOURNEYS_PER_DAY }, now);
     const journeyCount = new Set(history.map((e) => e.journeyId)).size;
     say(`journey demo: seeding ${journeyCount} journeys (${history.length} events) since ${anchor.start.slice(0, 10)}, seed ${anchor.seed}`);
     const bar = progressBar('history', journeyCount, 'journeys');

@@ -46,6 +46,7 @@ export function register(program: Command): void {
     .option('--days <n>', 'days of history, ending now', positiveNumber('days'), 7)
     .option('--start <time>', 'start of the history (ISO-8601); default: midnight UTC, <days> days ago')
     .option('--rate <journeys>', 'arrivals per day (weekly average; weekdays get more)', positiveNumber('rate'), 100)
+    .option('--capacity <factor>', 'staff of every department, relative to the default staffing for 100 journeys a day (default: rate / 100)', positiveNumber('capacity'))
     .option('--types <list>', 'journey types, comma-separated: insurance-claim, it-incident, loan-application')
     .option('--to <target>', 'http(s)://host:port (a running server; needs --token), nats://host:4222, sqlite:<path>, esdb://… or "store" (default: $NATS_URL, else $JOURNEY_STORE)')
     .addOption(new Option('--token <token>', 'admin or department token for an http target').env('JOURNEY_TOKEN'))
@@ -59,7 +60,7 @@ Examples:
   journey simulate --to http://localhost:8080 --token $(journey token --role admin) --follow
   NATS_URL=nats://127.0.0.1:4222 journey simulate --seed 7 --rate 300`,
     )
-    .action(async (opts: { seed: number; days: number; start?: string; rate: number; types?: string; to?: string; token?: string; direct?: boolean; follow?: boolean }) => {
+    .action(async (opts: { seed: number; days: number; start?: string; rate: number; capacity?: number; types?: string; to?: string; token?: string; direct?: boolean; follow?: boolean }) => {
       const target = parseTarget(opts.to);
       if (target.kind === 'http' && !opts.token) throw new CliError('an http target needs --token (or JOURNEY_TOKEN): e.g. --token $(pnpm -s journey token --role admin)');
       if (opts.direct && target.kind !== 'store') throw new CliError('--direct only applies to a store target');
@@ -74,11 +75,11 @@ Examples:
       }
       const types = opts.types?.split(',').map((t) => t.trim()).filter(Boolean);
 
-      const { splitAtNow, emitterSink, httpSink, appendJourneys, playLive } = await import('@journeys/simulator');
+      const { splitAtNow, emitterSink, httpSink, appendJourneys, playLive, DEFAULT_JOURNEYS_PER_DAY } = await import('@journeys/simulator');
       const { progressBar } = await import('../progress.ts');
       let split;
       try {
-        split = splitAtNow({ seed: opts.seed, start, journeysPerDay: opts.rate, ...(types ? { types } : {}) }, now);
+        split = splitAtNow({ seed: opts.seed, start, journeysPerDay: opts.rate, capacity: opts.capacity ?? opts.rate / DEFAULT_JOURNEYS_PER_DAY, ...(types ? { types } : {}) }, now);
       } catch (err) {
         throw new CliError((err as Error).message);
       }

@@ -4,7 +4,13 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { CURRENT_SCHEMA_VERSION, type ChainVerification, type JourneyEvent, type StoredEvent } from '@journeys/contracts';
 import { GENESIS_HASH, chainLink } from '../chain.ts';
-import { EventIdConflictError, EventStoreError, StoreUnavailableError, WrongExpectedRevisionError } from '../errors.ts';
+import {
+  EventIdConflictError,
+  EventStoreError,
+  InvalidEventError,
+  StoreUnavailableError,
+  WrongExpectedRevisionError,
+} from '../errors.ts';
 import type {
   AppendResult,
   AppendedEvent,
@@ -12,6 +18,7 @@ import type {
   EventStore,
   ExpectedRevision,
   ReadAllOptions,
+  StreamBatch,
   SubscribeOptions,
   Subscription,
 } from '../port.ts';
@@ -87,7 +94,7 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): EventStor
    * and only an ignored insert costs a lookup. When it does not hold, the batch may still be
    * a retry of events already stored, which succeeds without a concurrency check.
    */
-  const appendTx = db.transaction((stream: string, events: ValidEvent[], expected: ExpectedRevision, recordedAt: string): AppendResult => {
+  function appendOne(stream: string, events: ValidEvent[], expected: ExpectedRevision, recordedAt: string): AppendResult {
     const head = stmt.head.get() as Head;
     const last = stmt.lastRevision.get(stream) as number | null;
     const actual = last ?? -1;
@@ -140,7 +147,13 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): EventStor
     }
     if (position !== head.position) stmt.setHead.run(position, hash);
     return { nextExpectedRevision: revision, position: placed[placed.length - 1]!.position, events: placed };
-  });
+  }
+  const appendTx = db.transaction(appendOne);
+  /** Several streams in one transaction: a throw in any batch rolls back every batch before it. */
+  const appendManyTx = db.transaction(
+    (batches: { stream: string; events: ValidEvent[]; expected: ExpectedRevision }[], recordedAt: string): AppendResult[] =>
+      batches.map((b) => appendOne(b.stream, b.events, b.expected, recordedAt)),
+  );
 
   function existingPlace(id: string, stream: string): AppendedEvent | undefined {
     const existing = stmt.byId.get(id) as { stream: string; revision: number; position: number } | undefined;
@@ -419,6 +432,35 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): EventStor
         }
         if (result.events.some((e) => !e.duplicate)) notify();
         return result;
+      }),
+
+    appendMany: (batches) =>
+      settle(() => {
+        if (!Array.isArray(batches)) throw new EventStoreError('appendMany needs an array of { stream, events } batches');
+        // Everything is checked before the transaction: a bad batch anywhere writes nothing.
+        const prepared = batches.map((b: StreamBatch, k) => {
+          assertValidStreamName(b.stream);
+          const expected = normaliseExpected(b);
+          try {
+            return { stream: b.stream, events: validateBatch(b.events), expected };
+          } catch (err) {
+            if (err instanceof InvalidEventError) {
+              throw new InvalidEventError(`batch ${k} (${b.stream}): ${err.message}`, err.eventId, err.problems);
+            }
+            throw err;
+          }
+        });
+        ensureOpen();
+        if (prepared.length === 0) return [];
+        let results: AppendResult[];
+        try {
+          results = appendManyTx.immediate(prepared, new Date().toISOString());
+        } catch (err) {
+          if (err instanceof EventStoreError) throw err;
+          throw storeFailure(err);
+        }
+        if (results.some((r) => r.events.some((e) => !e.duplicate))) notify();
+        return results;
       }),
 
     readStream: (stream, options = {}) =>
