@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { v7 as uuidv7 } from 'uuid';
+import { randomUUID } from 'node:crypto';
 import type { JourneyEvent } from '@journeys/contracts';
 import { createInProcessBus, type InProcessBus } from '@journeys/bus';
 import { getSQLiteEventStore, StoreUnavailableError, type EventStore } from '@journeys/event-store';
@@ -12,7 +12,7 @@ import { startIngest, type IngestHandle } from './index.ts';
 const quiet = pino({ level: 'silent' });
 
 const event = (journeyId: string, department = 'Intake', extra: Partial<JourneyEvent> = {}): JourneyEvent =>
-  ({ id: uuidv7(), type: 'WorkStarted', journeyId, department, occurredAt: new Date().toISOString(), schemaVersion: 1, data: { activity: 'Triage' }, ...extra }) as JourneyEvent;
+  ({ id: randomUUID(), type: 'WorkStarted', journeyId, department, occurredAt: new Date().toISOString(), schemaVersion: 1, data: { activity: 'Triage' }, ...extra }) as JourneyEvent;
 
 async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;

@@ -41,12 +41,15 @@ Tokens: journey token --role analyst   (then open the viewer at /?token=<token>)
 
 function waitForSignal(): Promise<void> {
   return new Promise((resolve) => {
+    // The handlers stay installed after the first signal: tsx relays a terminal's Ctrl-C a
+    // second time, and without a handler that second one would turn a clean stop into exit 130.
+    let signalled = false;
     const done = () => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
+      if (signalled) return;
+      signalled = true;
       resolve();
     };
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
+    process.on('SIGINT', done);
+    process.on('SIGTERM', done);
   });
 }
