@@ -8,12 +8,14 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const dir = fileURLToPath(new URL('.', import.meta.url));
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const flags = process.argv.slice(2).filter((a) => a.startsWith('-'));
-const benches = readdirSync(dir)
+const all = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.ts'))
-  .map((f) => f.replace(/\.bench\.ts$/, ''))
-  .filter((name) => wanted.length === 0 || wanted.includes(name));
+  .map((f) => f.replace(/\.bench\.ts$/, ''));
+// Arguments that name a bench select it; everything else (`--minutes 2`, `--quick`) goes to each bench.
+const args = process.argv.slice(2);
+const wanted = args.filter((a) => all.includes(a));
+const flags = args.filter((a) => !all.includes(a));
+const benches = all.filter((name) => wanted.length === 0 || wanted.includes(name));
 if (benches.length === 0) {
   console.error(`no benchmark matches ${wanted.join(', ')}`);
   process.exit(2);

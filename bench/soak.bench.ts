@@ -1,5 +1,5 @@
 /**
- * `pnpm bench soak [--minutes 10] [--rate 2000] [--quick]`: the product running for a long
+ * `pnpm bench soak [--minutes=10] [--rate=2000] [--quick]`: the product running for a long
  * time under a steady load, over a real nats-server, with live status readers.
  *
  *  - `journey serve` runs as its own process (NATS_URL set: JetStream bus, SQLite store), as an
@@ -30,7 +30,10 @@ import { startServeProcess } from '../tests/support/serve-process.ts';
 import { journeyOf } from '../tests/reliability/support/load.ts';
 import type { JourneyEvent } from '../contracts/src/index.ts';
 
+/** `--name=value` (what `pnpm bench` passes through) or `--name value` (running the file directly). */
 const arg = (name: string): string | undefined => {
+  const eq = process.argv.find((a) => a.startsWith(`--${name}=`));
+  if (eq) return eq.slice(name.length + 3);
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
@@ -40,7 +43,7 @@ const RATE = Number(arg('rate') ?? (quick ? 1000 : 2000));
 const SSE_CLIENTS = 50;
 const TARGET_P99_MS = 50;
 const TARGET_RSS_GROWTH = 1.5;
-const command = `pnpm bench soak${quick ? ' --quick' : ''}${arg('minutes') ? ` --minutes ${MINUTES}` : ''}${arg('rate') ? ` --rate ${RATE}` : ''}`;
+const command = `pnpm bench soak${quick ? ' --quick' : ''}${arg('minutes') ? ` --minutes=${MINUTES}` : ''}${arg('rate') ? ` --rate=${RATE}` : ''}`;
 
 if (!natsServerAvailable()) {
   console.error('soak: nats-server is not installed');
@@ -212,7 +215,7 @@ const mb = (x: number) => `${(x / 1024 ** 2).toFixed(0)} MiB`;
 const exactlyOnce = lost === 0 && duplicatesStored === 0 && foreign === 0;
 const p99 = pct(storedLatency, 99);
 const rssGrowth = memEnd.rss / memStart.rss;
-const row = (name: string, xs: number[]) => `| ${name} | ${xs.length.toLocaleString('en')} | ${ms(pct(xs, 50))} | ${ms(pct(xs, 90))} | ${ms(pct(xs, 99))} | ${ms(Math.max(...xs))} |`;
+const row = (name: string, xs: number[]) => `| ${name} | ${xs.length.toLocaleString('en')} | ${ms(pct(xs, 50))} | ${ms(pct(xs, 90))} | ${ms(pct(xs, 99))} | ${ms(xs.reduce((a, b) => Math.max(a, b), 0))} |`;
 
 const report = `# Soak benchmark (journey serve over NATS, steady load, live status readers)
 

@@ -53,25 +53,58 @@ export function parseInstant(iso: string): number {
   return t;
 }
 
-export function projectEvent(event: JourneyEvent, position: number, names: Interner = sharedInterner): ProjectedEvent {
+/**
+ * `t`, when the caller has it (the store's `occurred_ms` column), saves parsing
+ * `occurredAt` again. Written without closures or per-event helpers: a rebuild calls it a
+ * million times, so each field is read once and only the fields of the event's type.
+ */
+export function projectEvent(event: JourneyEvent, position: number, names: Interner = sharedInterner, t?: number): ProjectedEvent {
   const d = event.data as Record<string, unknown>;
-  const str = (k: string): string | undefined => (typeof d[k] === 'string' ? (d[k] as string) : undefined);
-  const promised = event.type === 'JourneyStarted' ? str('promisedBy') : undefined;
+  const type = event.type;
+  let toDepartment: string | undefined;
+  let outcome: string | undefined;
+  let reason: string | undefined;
+  let journeyType: string | undefined;
+  let channel: string | undefined;
+  let promisedBy: number | undefined;
+  switch (type) {
+    case 'HandoffRequested':
+      toDepartment = names.intern(strOf(d.toDepartment));
+      reason = strOf(d.reason);
+      break;
+    case 'WorkCompleted':
+    case 'JourneyCompleted':
+      outcome = names.intern(strOf(d.outcome));
+      break;
+    case 'JourneyStarted': {
+      journeyType = names.intern(strOf(d.journeyType));
+      channel = names.intern(strOf(d.channel));
+      const promised = strOf(d.promisedBy);
+      promisedBy = promised === undefined ? undefined : parseInstant(promised);
+      break;
+    }
+    default:
+      break;
+  }
   return {
     id: event.id,
     position,
-    t: parseInstant(event.occurredAt),
-    type: names.intern(event.type) as EventType,
+    t: t ?? parseInstant(event.occurredAt),
+    type: names.intern(type) as EventType,
     department: names.intern(event.department),
-    activity: names.intern(str('activity')),
+    activity: names.intern(strOf(d.activity)),
     actor: names.intern(event.actor),
-    toDepartment: event.type === 'HandoffRequested' ? names.intern(str('toDepartment')) : undefined,
-    outcome: event.type === 'WorkCompleted' || event.type === 'JourneyCompleted' ? names.intern(str('outcome')) : undefined,
-    reason: event.type === 'HandoffRequested' ? str('reason') : undefined,
-    journeyType: event.type === 'JourneyStarted' ? names.intern(str('journeyType')) : undefined,
-    channel: event.type === 'JourneyStarted' ? names.intern(str('channel')) : undefined,
-    promisedBy: promised === undefined ? undefined : parseInstant(promised),
+    toDepartment,
+    outcome,
+    reason,
+    journeyType,
+    channel,
+    promisedBy,
   };
+}
+
+function strOf(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
 }
 
 export function projectStored(stored: StoredEvent, names?: Interner): ProjectedEvent {

@@ -34,8 +34,11 @@ export interface ReadModelOptions {
   clock?: () => number;
 }
 
-/** Anything with an event and its store position (StoredEvent fits). */
-export type PositionedEvent = Pick<StoredEvent, 'position'> & { event: JourneyEvent };
+/**
+ * Anything with an event and its store position (StoredEvent and the store's PagedEvent
+ * fit); `occurredMs`, when given, must be `event.occurredAt` as epoch ms (saves a parse).
+ */
+export type PositionedEvent = Pick<StoredEvent, 'position'> & { event: JourneyEvent; occurredMs?: number };
 
 /**
  * The in-memory read models: every journey's events and its fold, and the aggregates
@@ -70,26 +73,44 @@ export class JourneyReadModel implements JourneyQueries {
   apply(batch: readonly PositionedEvent[], options: { eager?: boolean } = {}): string[] {
     const changed = new Set<string>();
     for (const stored of batch) {
-      const e = projectEvent(stored.event, stored.position, this.names);
-      const journeyId = stored.event.journeyId;
-      let rec = this.journeys.get(journeyId);
-      if (!rec) {
-        rec = { journeyId, events: [], facts: null, status: null, maxPosition: 0 };
-        this.journeys.set(journeyId, rec);
-      }
-      if (stored.position > this.appliedPosition) this.appliedPosition = stored.position;
-      const outcome = insertEvent(rec.events, e);
-      if (outcome === 'unchanged') continue;
-      if (outcome === 'added') this.eventCount++;
-      if (e.position > rec.maxPosition) rec.maxPosition = e.position;
-      if (e.t > this.newestEventAt) this.newestEventAt = e.t;
-      rec.facts = null;
-      changed.add(journeyId);
+      if (this.insert(stored)) changed.add(stored.event.journeyId);
     }
     if (changed.size > 0) this.revision++;
     const ids = [...changed];
     if (options.eager) for (const id of ids) this.refreshStatus(this.journeys.get(id)!);
     return ids;
+  }
+
+  /**
+   * The catch-up path: like `apply` without the list of changed journeys (a rebuild
+   * changes them all, and nobody is listening per journey until it is caught up).
+   * Journeys are left stale, to be folded once by `foldAll`. Returns how many events
+   * changed something.
+   */
+  applyCatchUp(batch: readonly PositionedEvent[]): number {
+    let changed = 0;
+    for (let i = 0; i < batch.length; i++) if (this.insert(batch[i]!)) changed++;
+    if (changed > 0) this.revision++;
+    return changed;
+  }
+
+  /** Places one event in its journey; false when it was a duplicate that changed nothing. */
+  private insert(stored: PositionedEvent): boolean {
+    const journeyId = stored.event.journeyId;
+    const e = projectEvent(stored.event, stored.position, this.names, stored.occurredMs);
+    let rec = this.journeys.get(journeyId);
+    if (!rec) {
+      rec = { journeyId, events: [], facts: null, status: null, maxPosition: 0 };
+      this.journeys.set(journeyId, rec);
+    }
+    if (stored.position > this.appliedPosition) this.appliedPosition = stored.position;
+    const outcome = insertEvent(rec.events, e);
+    if (outcome === 'unchanged') return false;
+    if (outcome === 'added') this.eventCount++;
+    if (e.position > rec.maxPosition) rec.maxPosition = e.position;
+    if (e.t > this.newestEventAt) this.newestEventAt = e.t;
+    rec.facts = null;
+    return true;
   }
 
   /** Replaces the whole state with a snapshot's journeys (events already sorted and deduplicated). */
@@ -123,6 +144,11 @@ export class JourneyReadModel implements JourneyQueries {
   /** Moves the applied position without events (a filtered or empty batch). */
   advanceTo(position: number): void {
     if (position > this.appliedPosition) this.appliedPosition = position;
+  }
+
+  /** Whether anyone listens to changes (a catch-up with no listener skips collecting them). */
+  get hasListeners(): boolean {
+    return this.listeners.size > 0;
   }
 
   /** Announces changes to listeners; the runner calls it after each applied batch. */

@@ -33,4 +33,9 @@ export interface AppDeps {
   widgetOrigins?: string;
   /** Rate limits of the ingress and the status routes (requests per window per client; 0: off). */
   rateLimits?: RateLimits;
+  /**
+   * Longest time in ms a serialised customer status is reused by GET /api/journeys/:id/status
+   * (entries are dropped at once when the journey changes, and when its SLA could flip); 0: off. Default 30 000.
+   */
+  statusCacheMs?: number;
 }

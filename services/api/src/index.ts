@@ -1,4 +1,5 @@
-export { createApp, type JourneysApp } from './app.ts';
+export { commonMiddleware, createApp, type JourneysApp } from './app.ts';
+export { createApiMetrics, type ApiMetrics } from './metrics.ts';
 export type { AppDeps } from './deps.ts';
 export {
   createAuth,

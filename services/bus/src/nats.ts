@@ -405,10 +405,11 @@ async function natsConsumer(js: JetStreamClient, durable: string): Promise<BusCo
           }
           notify = done;
         });
-        // the first message woke us from inside the socket read that brought it: let the
-        // rest of that read reach the buffer before taking a batch
-        await new Promise((r) => setImmediate(r));
       }
+      // messages may be waking us from inside the socket read that brings them, or still sit
+      // in the client's iterator: let them reach the buffer before taking a batch (bigger
+      // batches, more events per journey append)
+      await new Promise((r) => setImmediate(r));
       const batch = buffer.splice(0, max);
       if (buffer.length < HIGH_WATER && space) {
         const s = space;

@@ -66,6 +66,14 @@ export interface ReadAllOptions {
   filter?: EventFilter;
 }
 
+/** What `readAllPages` hands over per event. */
+export interface PagedEvent {
+  position: number;
+  /** `event.occurredAt` as epoch milliseconds (offsets honoured). */
+  occurredMs: number;
+  event: JourneyEvent;
+}
+
 export interface SubscribeOptions {
   /** Global position to start after (exclusive): a checkpoint. Default: the beginning. */
   after?: number;
@@ -95,13 +103,13 @@ export interface EventStore {
   /** Streams the history in position order, paging internally so memory stays flat. */
   readAll(options?: ReadAllOptions): AsyncIterable<StoredEvent>;
   /**
-   * Optional: the same history as `readAll` (forwards only), a page at a time, for bulk
-   * consumers such as a projection catching up: no promise per event, and only the
-   * envelope columns and payload (`hash` and `recordedAt` are empty strings: use
-   * `readAll` or `verify` when they matter). Rows at the current schema version are not
-   * re-validated (validated on append, covered by the hash chain).
+   * Optional: the same history as `readAll` (forwards only), a page at a time and narrow,
+   * for bulk consumers such as a projection catching up: no promise per event, no hash or
+   * recordedAt, and `occurredAt` also as epoch milliseconds. Rows at the current schema
+   * version are not re-validated (validated on append, covered by the hash chain that
+   * `verify` walks); older ones are upcast as in `readAll`.
    */
-  readAllPages?(options?: Omit<ReadAllOptions, 'direction'>): AsyncIterable<readonly StoredEvent[]>;
+  readAllPages?(options?: Omit<ReadAllOptions, 'direction'>): AsyncIterable<readonly PagedEvent[]>;
   subscribeAll(options?: SubscribeOptions): Subscription;
   /** Position of the last event in the store (0 when empty): what "caught up" means. */
   headPosition(): Promise<number>;

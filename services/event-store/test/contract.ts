@@ -14,6 +14,10 @@ import { collect, handoff, many, started, uniquePrefix, workStarted } from './fi
 export interface ContractOptions {
   /** The adapter refuses an id already stored in another stream (SQLite: yes; EventStoreDB: cannot check cheaply). */
   detectsIdInOtherStream?: boolean;
+  /** The adapter implements the optional atomic `appendMany` (SQLite: yes; EventStoreDB: no). */
+  appendMany?: boolean;
+  /** The adapter implements the optional bulk read `readAllPages` (SQLite: yes; EventStoreDB: no). */
+  readAllPages?: boolean;
 }
 
 /**
@@ -420,6 +424,97 @@ export function describeEventStoreContract(
         await expect(store.append(`${prefix}journey-x`, many('x', 1), { expectedRevision: 'latest' as never })).rejects.toThrow(
           /expectedRevision/,
         );
+      });
+    });
+
+    describe.runIf(options.appendMany)('appendMany (optional, atomic across streams)', () => {
+      it('appends several streams in one call, in order, with the results in batch order', async () => {
+        const start = await store.headPosition();
+        const a = many('ma', 2);
+        const b = [started('mb'), workStarted('mb')];
+        const results = await store.appendMany!([
+          { stream: `${prefix}journey-ma`, events: a, expectedRevision: 'no_stream' },
+          { stream: `${prefix}journey-mb`, events: b },
+          { stream: `${prefix}journey-ma`, events: many('ma', 1), expectedRevision: 1 },
+        ]);
+        expect(results.map((r) => r.nextExpectedRevision)).toEqual([1, 1, 2]);
+        expect(results.flatMap((r) => r.events.map((e) => e.position))).toEqual([1, 2, 3, 4, 5].map((i) => start + i));
+        expect(ids(await store.readStream(`${prefix}journey-ma`)).slice(0, 2)).toEqual(a.map((e) => e.id));
+        expect(ids(await store.readStream(`${prefix}journey-mb`))).toEqual(b.map((e) => e.id));
+        expect(await store.headPosition()).toBe(start + 5);
+        expect((await store.verify()).ok).toBe(true);
+        expect(await store.appendMany!([])).toEqual([]);
+      });
+
+      it('writes nothing at all when any stream has a wrong expected revision', async () => {
+        await store.append(`${prefix}journey-mc`, many('mc', 1));
+        const start = await store.headPosition();
+        const err = await store
+          .appendMany!([
+            { stream: `${prefix}journey-md`, events: many('md', 3) },
+            { stream: `${prefix}journey-mc`, events: many('mc', 1), expectedRevision: 'no_stream' },
+          ])
+          .then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+        expect(err).toBeInstanceOf(WrongExpectedRevisionError);
+        expect((err as WrongExpectedRevisionError).stream).toBe(`${prefix}journey-mc`);
+        expect(await store.readStream(`${prefix}journey-md`)).toEqual([]);
+        expect(await store.readStream(`${prefix}journey-mc`)).toHaveLength(1);
+        expect(await store.headPosition()).toBe(start);
+        expect((await store.verify()).ok).toBe(true);
+      });
+
+      it('refuses every batch when one holds an invalid event, naming the batch', async () => {
+        const start = await store.headPosition();
+        const bad = { ...workStarted('mf'), department: '' } as JourneyEvent;
+        const attempt = store.appendMany!([
+          { stream: `${prefix}journey-me`, events: many('me', 2) },
+          { stream: `${prefix}journey-mf`, events: [workStarted('mf'), bad] },
+        ]);
+        await expect(attempt).rejects.toBeInstanceOf(InvalidEventError);
+        await expect(attempt).rejects.toThrow(/batch 1/);
+        await expect(store.appendMany!([{ stream: `${prefix}journey-mg`, events: [] }])).rejects.toBeInstanceOf(EmptyBatchError);
+        expect(await store.readStream(`${prefix}journey-me`)).toEqual([]);
+        expect(await store.headPosition()).toBe(start);
+      });
+
+      it('is idempotent like append: re-sending the same batches appends nothing', async () => {
+        const batches = [
+          { stream: `${prefix}journey-mh`, events: many('mh', 2), expectedRevision: 'no_stream' as const },
+          { stream: `${prefix}journey-mi`, events: many('mi', 1), expectedRevision: 'no_stream' as const },
+        ];
+        const first = await store.appendMany!(batches);
+        const again = await store.appendMany!(batches);
+        expect(again.every((r) => r.events.every((e) => e.duplicate))).toBe(true);
+        expect(again.map((r) => r.position)).toEqual(first.map((r) => r.position));
+        expect(await store.readStream(`${prefix}journey-mh`)).toHaveLength(2);
+      });
+    });
+
+    describe.runIf(options.readAllPages)('readAllPages (optional bulk read)', () => {
+      it('hands over what readAll does, in pages, with occurredAt as epoch ms', async () => {
+        const start = await store.headPosition();
+        const events = [
+          started('pa', '2026-03-01T09:00:00+01:00'),
+          handoff('pa', 'Intake', 'Legal & Compliance', '2026-03-01T10:00:00+01:00'),
+          ...many('pa', 2500),
+        ];
+        await store.append(`${prefix}journey-pa`, events);
+        await store.append(`${uniquePrefix('other')}journey-x`, many('x', 2));
+        const filter = { streamPrefix: prefix };
+        const pages = await collect(store.readAllPages!({ after: start, filter }));
+        expect(pages.length).toBeGreaterThan(1);
+        const flat = pages.flat();
+        const viaReadAll = await collect(store.readAll({ after: start, filter }));
+        expect(flat.map((p) => p.position)).toEqual(viaReadAll.map((e) => e.position));
+        expect(flat.map((p) => p.event)).toEqual(viaReadAll.map((e) => e.event));
+        expect(flat.map((p) => p.occurredMs)).toEqual(viaReadAll.map((e) => Date.parse(e.event.occurredAt)));
+        // from a position, bounded
+        const some = (await collect(store.readAllPages!({ after: flat[0]!.position, maxCount: 3, filter }))).flat();
+        expect(some.map((p) => p.position)).toEqual(flat.slice(1, 4).map((p) => p.position));
+        expect(await collect(store.readAllPages!({ after: flat[flat.length - 1]!.position, filter }))).toEqual([]);
       });
     });
 

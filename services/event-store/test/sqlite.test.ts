@@ -17,6 +17,8 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describeEventStoreContract('sqlite', () => getSQLiteEventStore({ path: freshPath(), pollIntervalMs: 50 }), {
   detectsIdInOtherStream: true,
+  appendMany: true,
+  readAllPages: true,
 });
 
 describe('SQLite store: tamper detection', () => {

@@ -26,7 +26,7 @@ export interface IngestOptions {
    */
   lingerMs?: number;
   lingerFrom?: number;
-  /** Journey streams appended at the same time within a batch; default 16. */
+  /** Journey streams appended at the same time within a batch; default 16 on EventStoreDB, 1 on SQLite (synchronous: lanes only add overhead). */
   appendConcurrency?: number;
   /** Durable consumer settings (ack wait, max deliveries, back-off). */
   consumer?: Omit<ConsumerOptions, 'onExhausted'>;
@@ -80,7 +80,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
   const fetchWaitMs = options.fetchWaitMs ?? 1000;
   const lingerMs = options.lingerMs ?? 0;
   const lingerFrom = options.lingerFrom ?? 100;
-  const appendConcurrency = Math.max(1, options.appendConcurrency ?? 16);
+  const appendConcurrency = Math.max(1, options.appendConcurrency ?? (store.kind === 'sqlite' ? 1 : 16));
   const retryDelay = options.retryDelayMs ?? ((n: number) => Math.min(30_000, 500 * 2 ** Math.max(0, n - 1)));
   const now = options.now ?? Date.now;
   const counters: IngestCounters = { received: 0, appended: 0, duplicates: 0, deadLettered: 0, naks: 0, batches: 0, storeFailures: 0 };
@@ -184,8 +184,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
       if (!group) groups.set(stream, (group = []));
       group.push({ msg, event: c.event });
     }
-    // Streams are independent: a networked store (EventStoreDB) appends several at once;
-    // the embedded one settles each call synchronously, so this changes nothing there.
+    // Streams are independent: a networked store (EventStoreDB) appends several at once.
     const queue = [...groups];
     const lane = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {

@@ -1,5 +1,5 @@
 import { journeyStreamName, validateEvent, type JourneyEvent } from '@journeys/contracts';
-import type { EventStore } from '@journeys/event-store';
+import type { AppendResult, EventStore, StreamBatch } from '@journeys/event-store';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { readCsv } from './csv-reader.ts';
@@ -28,6 +28,11 @@ export interface ImportOptions {
   delimiter?: string;
   /** Events per append (one journey stream per append). Default 500. */
   batchSize?: number;
+  /**
+   * Events per transaction when the store has the atomic multi-stream `appendMany`
+   * (several journeys per commit). Default 5000. Ignored otherwise (one commit per append).
+   */
+  eventsPerCommit?: number;
   /** Refuse the whole file (append nothing) if any row would be dropped. */
   strict?: boolean;
   /** Where the temporary spool goes (default: the OS temp dir). */
@@ -69,10 +74,11 @@ export interface ImportResult {
  * Guarantee: **validate-all-first, then idempotent append.** The whole file is parsed,
  * mapped and validated into a temporary spool before the first append, so a malformed,
  * truncated or corrupt file (LogFormatError) — or, with `strict`, any bad row — appends
- * nothing. The append phase writes journey by journey; event ids are deterministic (UUIDv5
- * of the event's identity, or the id the file carries), so if it is interrupted (crash,
- * store outage: ImportAppendError) running the same import again completes it, and a
- * re-import of a complete log appends nothing.
+ * nothing. The append phase writes journey by journey (several journeys per atomic
+ * transaction when the store offers `appendMany`, one append per journey otherwise); event
+ * ids are deterministic (UUIDv5 of the event's identity, or the id the file carries), so
+ * if it is interrupted (crash, store outage: ImportAppendError) running the same import
+ * again completes it, and a re-import of a complete log appends nothing.
  */
 export async function importLog(store: EventStore, file: string, options: ImportOptions = {}): Promise<ImportResult> {
   const format = options.format ?? detectFormat(file).format;
@@ -153,26 +159,59 @@ export async function importLog(store: EventStore, file: string, options: Import
     const total = spool.count;
     let appended = 0;
     let duplicates = 0;
-    let batch: JourneyEvent[] = [];
-    let current: string | undefined;
-    const flush = async () => {
-      if (batch.length === 0 || current === undefined) return;
-      try {
-        const result = await store.append(journeyStreamName(current), batch);
+    const count = (results: readonly AppendResult[]) => {
+      for (const result of results) {
         for (const e of result.events) {
           if (e.duplicate) duplicates++;
           else appended++;
         }
-      } catch (err) {
-        throw new ImportAppendError(
-          `appending journey ${JSON.stringify(current)} failed after ${appended + duplicates} of ${total} events: ${(err as Error).message}. ` +
-            'Run the same import again to complete it (already stored events are skipped).',
-          appended + duplicates,
-          total,
-          { cause: err },
-        );
       }
+    };
+    const failed = (what: string, err: unknown) =>
+      new ImportAppendError(
+        `appending ${what} failed after ${appended + duplicates} of ${total} events: ${(err as Error).message}. ` +
+          'Run the same import again to complete it (already stored events are skipped).',
+        appended + duplicates,
+        total,
+        { cause: err },
+      );
+    // A store with an atomic multi-stream append takes many journeys per commit: one
+    // transaction per journey made commits most of an import's time (13 087 for BPIC 2012).
+    const appendMany = store.appendMany?.bind(store);
+    const eventsPerCommit = Math.max(1, options.eventsPerCommit ?? 5000);
+    let pending: StreamBatch[] = [];
+    let pendingEvents = 0;
+    const commit = async () => {
+      if (pending.length === 0 || !appendMany) return;
+      const batches = pending;
+      pending = [];
+      pendingEvents = 0;
+      try {
+        count(await appendMany(batches));
+      } catch (err) {
+        const first = batches[0]!.events[0]!.journeyId;
+        const last = batches[batches.length - 1]!.events[0]!.journeyId;
+        throw failed(first === last ? `journey ${JSON.stringify(first)}` : `journeys ${JSON.stringify(first)} to ${JSON.stringify(last)}`, err);
+      }
+      options.onProgress?.({ phase: 'append', done: appended + duplicates, total, rows });
+    };
+    let batch: JourneyEvent[] = [];
+    let current: string | undefined;
+    const flush = async () => {
+      if (batch.length === 0 || current === undefined) return;
+      const events = batch;
       batch = [];
+      if (appendMany) {
+        pending.push({ stream: journeyStreamName(current), events });
+        pendingEvents += events.length;
+        if (pendingEvents >= eventsPerCommit) await commit();
+        return;
+      }
+      try {
+        count([await store.append(journeyStreamName(current), events)]);
+      } catch (err) {
+        throw failed(`journey ${JSON.stringify(current)}`, err);
+      }
       options.onProgress?.({ phase: 'append', done: appended + duplicates, total, rows });
     };
     for (const entry of spool.entries()) {
@@ -184,6 +223,7 @@ export async function importLog(store: EventStore, file: string, options: Import
       batch.push(format === 'jsonl' ? event : resolveDepartment(event, entry.groupless, entry.resource ?? undefined, logHasGroups));
     }
     await flush();
+    await commit();
 
     return {
       file,

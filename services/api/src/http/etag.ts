@@ -23,7 +23,11 @@ export function matchesIfNoneMatch(req: Request, etag: string): boolean {
  */
 export function sendJson(req: Request, res: Response, body: unknown, etag?: string): void {
   const text = JSON.stringify(body);
-  const tag = etag ?? weakEtag(text);
+  sendSerialised(req, res, text, etag ?? weakEtag(text));
+}
+
+/** `sendJson` for a body serialised before (the status cache's): same headers, same 304s. */
+export function sendSerialised(req: Request, res: Response, text: string, tag: string): void {
   res.setHeader('ETag', tag);
   // Read models change as events arrive: caches must revalidate, and a 304 costs nothing.
   res.setHeader('Cache-Control', 'private, no-cache');

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Request, RequestHandler, Router } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { ipKeyGenerator } from 'express-rate-limit';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Auth } from '../auth/tokens.ts';
 import { HttpProblem } from '../problem.ts';
-import { router } from '../routes/async.ts';
 
 /**
  * Requests per window and per client before 429; 0 turns a limit off. The window is one
@@ -20,8 +20,6 @@ export interface RateLimits {
 }
 
 export const DEFAULT_RATE_LIMITS: Required<RateLimits> = { windowMs: 60_000, ingress: 1200, status: 300, failures: 600 };
-
-const STATUS_PATHS = ['/api/journeys/:id/status', '/api/journeys/:id/status/stream'];
 
 function bearer(req: Request): string | undefined {
   const header = req.headers.authorization;
@@ -43,59 +41,116 @@ async function principalKey(auth: Auth, req: Request): Promise<{ key: string; st
   return { key: principal.role, staff: principal.kind !== 'department' };
 }
 
-function tooMany(what: string, windowMs: number): RequestHandler {
-  return (req, _res, next) => {
-    const info = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit;
-    const seconds = info?.resetTime ? Math.max(1, Math.ceil((info.resetTime.getTime() - Date.now()) / 1000)) : Math.ceil(windowMs / 1000);
-    next(
-      new HttpProblem(429, 'too-many-requests', `Too many ${what}; retry in ${seconds} s.`, {
-        headers: { 'Retry-After': String(seconds) },
-      }),
+function tooMany(what: string, msBeforeNext: number): HttpProblem {
+  const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  return new HttpProblem(429, 'too-many-requests', `Too many ${what}; retry in ${seconds} s.`, {
+    headers: { 'Retry-After': String(seconds) },
+  });
+}
+
+/** IETF draft-7 RateLimit headers (what express-rate-limit sent), for the requests that were counted. */
+function rateLimitHeaders(res: Response, limit: number, windowMs: number, r: RateLimiterRes): void {
+  res.setHeader('RateLimit-Policy', `${limit};w=${Math.ceil(windowMs / 1000)}`);
+  res.setHeader('RateLimit', `limit=${limit}, remaining=${r.remainingPoints}, reset=${Math.max(0, Math.ceil(r.msBeforeNext / 1000))}`);
+}
+
+/** Takes one point for `key`; next() when there was one left, else a 429 problem. */
+function consumeOr429(limiter: RateLimiterMemory, key: string, what: string, res: Response, next: NextFunction): Promise<void> {
+  return limiter.consume(key).then(
+    (r) => {
+      rateLimitHeaders(res, limiter.points, limiter.duration * 1000, r);
+      next();
+    },
+    (err: unknown) => {
+      if (err instanceof RateLimiterRes) next(tooMany(what, err.msBeforeNext));
+      else next(err);
+    },
+  );
+}
+
+/**
+ * Failed requests (4xx and 5xx) per IP address. Only failures are counted, after the
+ * response, so a successful request costs a map lookup and nothing else: an address is put
+ * on the blocked list when it spends its last point, and refused until its window ends.
+ */
+function failureLimit(failures: number, windowMs: number): RequestHandler {
+  const counter = new RateLimiterMemory({ points: failures, duration: windowMs / 1000 });
+  const blockedUntil = new Map<string, number>();
+  const block = (key: string, r: RateLimiterRes) => {
+    if (blockedUntil.size >= 10_000) {
+      const now = Date.now();
+      for (const [k, until] of blockedUntil) if (until <= now) blockedUntil.delete(k);
+    }
+    blockedUntil.set(key, Date.now() + r.msBeforeNext);
+  };
+  const count = (key: string) => {
+    counter.consume(key).then(
+      (r) => {
+        if (r.remainingPoints <= 0) block(key, r);
+      },
+      (err: unknown) => {
+        if (err instanceof RateLimiterRes) block(key, err);
+      },
     );
   };
+  return (req, res, next) => {
+    const key = `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
+    const until = blockedUntil.get(key);
+    if (until !== undefined) {
+      const left = until - Date.now();
+      if (left > 0) return next(tooMany('failed requests from this address', left));
+      blockedUntil.delete(key);
+    }
+    res.once('finish', () => {
+      if (res.statusCode >= 400) count(key);
+    });
+    next();
+  };
+}
+
+/** The rate-limit middleware of each public route; empty where the limit is off. */
+export interface RateLimiters {
+  /** POST /api/events. */
+  ingress: RequestHandler[];
+  /** GET of the status routes (the document and its stream). */
+  status: RequestHandler[];
 }
 
 /**
  * Rate limits of the routes the outside world reaches: the HTTP ingress and the customer
- * status routes (express-rate-limit, in-memory store: limits are per process; behind a load
- * balancer each process counts its own share). Answers 429 problem+json with Retry-After.
+ * status routes (rate-limiter-flexible's in-memory limiter: limits are per process; behind
+ * a load balancer each process counts its own share). Answers 429 problem+json with
+ * Retry-After. Staff tokens that were verified before pass the status limit synchronously:
+ * the analysts' tools and the viewer poll that route too, and they are not limited there.
  */
-export function rateLimitRoutes(auth: Auth, limits: RateLimits = {}): Router {
+export function createRateLimiters(auth: Auth, limits: RateLimits = {}): RateLimiters {
   const { windowMs, ingress, status, failures } = { ...DEFAULT_RATE_LIMITS, ...limits };
-  const r = router();
-  const common = { windowMs, standardHeaders: 'draft-7' as const, legacyHeaders: false };
+  const duration = windowMs / 1000;
+  const out: RateLimiters = { ingress: [], status: [] };
 
   if (failures > 0) {
-    const failed = rateLimit({
-      ...common,
-      limit: failures,
-      // Count only what failed: a busy, well-behaved client is never slowed by this one.
-      skipSuccessfulRequests: true,
-      keyGenerator: (req) => `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`,
-      handler: (req, res, next) => tooMany('failed requests from this address', windowMs)(req, res, next),
-    });
-    r.post('/api/events', failed);
-    r.get(STATUS_PATHS, failed);
+    const failed = failureLimit(failures, windowMs);
+    out.ingress.push(failed);
+    out.status.push(failed);
   }
   if (ingress > 0) {
-    const limiter = rateLimit({
-      ...common,
-      limit: ingress,
-      keyGenerator: async (req) => `ingress:${(await principalKey(auth, req)).key}`,
-      handler: (req, res, next) => tooMany('publish requests for this sender', windowMs)(req, res, next),
+    const limiter = new RateLimiterMemory({ points: ingress, duration });
+    out.ingress.push(async (req, res, next) => {
+      const { key } = await principalKey(auth, req);
+      await consumeOr429(limiter, `ingress:${key}`, 'publish requests for this sender', res, next);
     });
-    r.post('/api/events', limiter);
   }
   if (status > 0) {
-    const limiter = rateLimit({
-      ...common,
-      limit: status,
-      // Staff tokens (analyst, auditor, admin) are the company's own tools, not the public.
-      skip: async (req) => (await principalKey(auth, req)).staff,
-      keyGenerator: async (req) => `status:${(await principalKey(auth, req)).key}`,
-      handler: (req, res, next) => tooMany('status requests for this journey', windowMs)(req, res, next),
+    const limiter = new RateLimiterMemory({ points: status, duration });
+    out.status.push((req, res, next) => {
+      // The hot path (a staff token seen before) stays synchronous: no promise, no extra tick.
+      const token = bearer(req);
+      const known = token === undefined ? undefined : auth.cached(token);
+      if (known !== undefined && known.kind !== 'customer' && known.kind !== 'department') return next();
+      return principalKey(auth, req).then(({ key, staff }) =>
+        staff ? next() : consumeOr429(limiter, `status:${key}`, 'status requests for this journey', res, next),
+      );
     });
-    r.get(STATUS_PATHS, limiter);
   }
-  return r;
+  return out;
 }

@@ -1,5 +1,5 @@
-import type { Request, Router } from 'express';
-import { sendJson } from '../http/etag.ts';
+import type { Request, RequestHandler, Router } from 'express';
+import { sendJson, sendSerialised } from '../http/etag.ts';
 import type { AppDeps } from '../deps.ts';
 import { authenticate, authorize, principalOf } from '../auth/middleware.ts';
 import { invalidCursor, type CursorCodec } from '../http/cursor.ts';
@@ -8,6 +8,7 @@ import { forbidden, notFound } from '../problem.ts';
 import { EmptyQuerySchema, JourneyIdParamSchema, JourneyListQuerySchema, TimelineListQuerySchema, TokenQuerySchema } from '../schemas.ts';
 import type { JourneyState } from '@journeys/contracts';
 import type { JourneyListFilter } from '@journeys/projections';
+import type { StatusCache } from '../status-cache.ts';
 import { router } from './async.ts';
 
 export function journeyId(req: Request): string {
@@ -63,16 +64,26 @@ export function journeysRoutes(deps: AppDeps, cursors: CursorCodec): Router {
     sendJson(req, res, timeline);
   });
 
-  r.get('/api/journeys/:id/status', authenticate(auth, { allowQueryToken: true }), authorize('status:read'), (req, res) => {
-    parseInput(TokenQuerySchema, req.query);
-    const id = journeyId(req);
-    assertMayReadStatus(req, id);
-    const status = queries.customerStatus(id);
-    if (!status) throw notFound(`No journey ${JSON.stringify(id)}.`);
-    sendJson(req, res, status, `W/"${status.version}"`);
-  });
-
   return r;
+}
+
+/**
+ * GET /api/journeys/:id/status after its rate limits: the route every status widget polls.
+ * Served from the status cache, serialised once per change of the journey (status-cache.ts).
+ */
+export function customerStatusRoute(deps: AppDeps, statuses: StatusCache): RequestHandler[] {
+  return [
+    authenticate(deps.auth, { allowQueryToken: true }),
+    authorize('status:read'),
+    (req, res) => {
+      parseInput(TokenQuerySchema, req.query);
+      const id = journeyId(req);
+      assertMayReadStatus(req, id);
+      const cached = statuses.get(id);
+      if (!cached) throw notFound(`No journey ${JSON.stringify(id)}.`);
+      sendSerialised(req, res, cached.body, cached.etag);
+    },
+  ];
 }
 
 /** A customer token opens the status of its own journey and nothing else. */

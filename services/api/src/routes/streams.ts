@@ -7,6 +7,7 @@ import { SseChannel } from '../http/sse.ts';
 import type { ApiMetrics } from '../metrics.ts';
 import { HttpProblem, notFound } from '../problem.ts';
 import { StreamQuerySchema } from '../schemas.ts';
+import { statusFlipsAfter } from '../status-cache.ts';
 import type { ChangeHub } from '../status-hub.ts';
 import { assertMayReadStatus, journeyId } from './journeys.ts';
 import { router } from './async.ts';
@@ -78,15 +79,29 @@ export function streamRoutes(deps: AppDeps, hub: ChangeHub, metrics: ApiMetrics)
     const channel = new SseChannel(req, res, { heartbeatMs, closeAt: principalOf(req).expiresAt });
     metrics.sseClients.inc({ stream: 'status' });
     let sentVersion = lastEventId(req, q.lastEventId) ?? -1;
-    const push = () => {
+    // `onTrack` turns false when the promise passes, with no event to announce it: a timer
+    // asks again just after that instant (one per open stream, only while one is due).
+    let flipTimer: NodeJS.Timeout | undefined;
+    const armFlip = (status: CustomerStatus) => {
+      clearTimeout(flipTimer);
+      flipTimer = undefined;
+      const at = statusFlipsAfter(status);
+      if (at === Number.POSITIVE_INFINITY) return;
+      flipTimer = setTimeout(push, Math.min(Math.max(1, at + 1 - Date.now()), 2 ** 31 - 1));
+      flipTimer.unref();
+    };
+    function push(): void {
       if (channel.isClosed || channel.isBlocked) return;
       const status: CustomerStatus | undefined = deps.queries.customerStatus(id);
-      if (!status || status.version === sentVersion) return;
+      if (!status) return;
+      armFlip(status);
+      if (status.version === sentVersion) return;
       if (channel.trySend({ id: status.version, event: 'status', data: status })) sentVersion = status.version;
-    };
+    }
     channel.onDrain = push;
     const off = hub.onJourney(id, push);
     channel.onClose(() => {
+      clearTimeout(flipTimer);
       off();
       release();
       metrics.sseClients.dec({ stream: 'status' });

@@ -17,6 +17,7 @@ import type {
   EventFilter,
   EventStore,
   ExpectedRevision,
+  PagedEvent,
   ReadAllOptions,
   StreamBatch,
   SubscribeOptions,
@@ -304,6 +305,70 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): EventStor
     };
   }
 
+  /** The columns a bulk reader needs, in this order (raw mode). */
+  const PAGED_COLUMNS =
+    'position, id, type, journey_id, department, occurred_at, occurred_ms, schema_version, actor, correlation_id, causation_id, data';
+  type PagedTuple = [number, string, string, string, string, string, number, number, string | null, string | null, string | null, string];
+  const pagedStatements = new Map<string, Database.Statement>();
+
+  function toPaged(row: PagedTuple): PagedEvent {
+    // One literal shape for every row (optional fields present as undefined would change
+    // what readStream returns, so they are added only when set, as in toStored).
+    const event: Record<string, unknown> = {
+      id: row[1],
+      type: row[2],
+      journeyId: row[3],
+      department: row[4],
+      occurredAt: row[5],
+      schemaVersion: row[7],
+      data: JSON.parse(row[11]) as unknown,
+    };
+    if (row[8] !== null) event.actor = row[8];
+    if (row[9] !== null) event.correlationId = row[9];
+    if (row[10] !== null) event.causationId = row[10];
+    return {
+      position: row[0],
+      occurredMs: row[6],
+      event: row[7] === CURRENT_SCHEMA_VERSION ? (event as JourneyEvent) : upcastStored(event as JourneyEvent, `position ${row[0]}`),
+    };
+  }
+
+  /**
+   * readAll for bulk consumers: a page per step, narrow rows. The page query is the same
+   * shape as readAll's (so the same filters), reusing its WHERE clause with fewer columns.
+   */
+  function readAllPages(options: Omit<ReadAllOptions, 'direction'> = {}): AsyncIterable<readonly PagedEvent[]> {
+    return {
+      async *[Symbol.asyncIterator](): AsyncGenerator<readonly PagedEvent[]> {
+        let remaining = options.maxCount ?? Number.POSITIVE_INFINITY;
+        let cursor = options.after ?? 0;
+        ensureOpen();
+        const { statement: full, params } = pageQuery(options.filter, false, false);
+        let statement = pagedStatements.get(full.source);
+        if (!statement) {
+          statement = db.prepare(full.source.replace(`SELECT ${COLUMNS} FROM`, `SELECT ${PAGED_COLUMNS} FROM`)).raw(true);
+          pagedStatements.set(full.source, statement);
+        }
+        let first = true;
+        while (remaining > 0) {
+          // Let the event loop breathe between pages: a rebuild must not stall the server.
+          if (!first) await yieldToLoop();
+          first = false;
+          ensureOpen();
+          const limit = Math.min(pageSize, remaining);
+          const rows = statement.all(cursor, ...params, limit) as PagedTuple[];
+          if (rows.length === 0) return;
+          const page = new Array<PagedEvent>(rows.length);
+          for (let i = 0; i < rows.length; i++) page[i] = toPaged(rows[i]!);
+          remaining -= rows.length;
+          cursor = rows[rows.length - 1]![0];
+          yield page;
+          if (rows.length < limit) return;
+        }
+      },
+    };
+  }
+
   function subscribeAll(options: SubscribeOptions = {}): Subscription {
     ensureOpen();
     let cursor = options.after ?? 0;
@@ -477,6 +542,7 @@ export function getSQLiteEventStore(options: SQLiteEventStoreOptions): EventStor
       }),
 
     readAll,
+    readAllPages,
     subscribeAll,
 
     headPosition: () =>
