@@ -278,7 +278,7 @@ Command: \`pnpm bench ingest${quick ? ' --quick' : ''}\` (\`bench/ingest.bench.t
 
 Date: ${new Date().toISOString()}
 
-Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} at the end, Node ${process.version}, nats-server 2.9 (JetStream, file storage, one server), SQLite via better-sqlite3 (WAL, synchronous=normal). Other engineers' tests and builds were running on the same two cores, so figures are noisy; each is measured beside its peer in the same run. Publisher, ingest and the raw consumer run in one Node process (as \`journey serve\` does); nats-server is a second process.
+Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 1024 ** 3).toFixed(1)} GiB RAM, load average ${loadavg().map((l) => l.toFixed(1)).join(' / ')} at the end, Node ${process.version}, nats-server 2.9 (JetStream, file storage, one server), SQLite via better-sqlite3 (WAL, synchronous=normal). Other engineers' tests and builds were running on the same two cores, so figures are noisy (between runs of the same code the store-alone rate varied from about 5 000 to 27 000 events/s, and the latency p99 from about 13 ms to several hundred ms); each is measured beside its peer in the same run, and the store-alone rows gauge the machine at that moment. Publisher, ingest and the raw consumer run in one Node process (as \`journey serve\` does); nats-server is a second process.
 
 ## Results
 

@@ -4,7 +4,8 @@ import type { JourneyQueries, ReadModelChange } from '@journeys/projections';
 /** A customer status as the status route sends it: serialised once, with its ETag. */
 export interface CachedStatus {
   status: CustomerStatus;
-  body: string;
+  /** The status as UTF-8 JSON. */
+  body: Buffer;
   etag: string;
   /** Wall-clock ms after which the entry must not be served (the SLA may flip, or the age bound). */
   validUntil: number;
@@ -71,7 +72,7 @@ export class StatusCache {
     }
     const entry: CachedStatus = {
       status,
-      body: JSON.stringify(status),
+      body: Buffer.from(JSON.stringify(status), 'utf8'),
       etag: `W/"${status.version}"`,
       validUntil: Math.min(statusFlipsAfter(status), now + this.maxAgeMs),
     };

@@ -23,11 +23,15 @@ export function matchesIfNoneMatch(req: Request, etag: string): boolean {
  */
 export function sendJson(req: Request, res: Response, body: unknown, etag?: string): void {
   const text = JSON.stringify(body);
-  sendSerialised(req, res, text, etag ?? weakEtag(text));
+  sendSerialised(req, res, Buffer.from(text, 'utf8'), etag ?? weakEtag(text));
 }
 
-/** `sendJson` for a body serialised before (the status cache's): same headers, same 304s. */
-export function sendSerialised(req: Request, res: Response, text: string, tag: string): void {
+/**
+ * `sendJson` for a body serialised before (the status cache keeps it as bytes): the same
+ * headers and 304s, written straight to the socket. Express's `res.send` would copy the body
+ * into a new Buffer for its own ETag logic and test `req.fresh` again, both done here already.
+ */
+export function sendSerialised(req: Request, res: Response, body: Buffer, tag: string): void {
   res.setHeader('ETag', tag);
   // Read models change as events arrive: caches must revalidate, and a 304 costs nothing.
   res.setHeader('Cache-Control', 'private, no-cache');
@@ -36,5 +40,7 @@ export function sendSerialised(req: Request, res: Response, text: string, tag: s
     return;
   }
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.send(text);
+  res.setHeader('Content-Length', body.length);
+  if (req.method === 'HEAD') res.end();
+  else res.end(body);
 }

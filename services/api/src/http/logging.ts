@@ -37,9 +37,8 @@ export function requestLogging(logger: Logger): RequestHandler {
     req.id = id;
     res.setHeader('X-Request-Id', id);
     const start = process.hrtime.bigint();
-    const done = () => {
-      res.off('finish', done);
-      res.off('close', done);
+    // One listener: a response emits 'close' after 'finish', and alone when it was cut short.
+    res.once('close', () => {
       const status = res.statusCode;
       const level = !res.writableFinished && status < 400 ? 'info' : status >= 500 ? 'error' : status >= 400 ? 'info' : 'debug';
       if (!logger.isLevelEnabled(level)) return;
@@ -53,9 +52,7 @@ export function requestLogging(logger: Logger): RequestHandler {
         },
         `${req.method} ${redactUrl(req.originalUrl)} ${status}`,
       );
-    };
-    res.on('finish', done);
-    res.on('close', done);
+    });
     next();
   };
 }
