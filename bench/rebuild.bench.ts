@@ -21,7 +21,7 @@ import { getSQLiteEventStore } from '../services/event-store/src/index.ts';
 import { createProjectionRunner, type JourneyReadModel } from '../projections/src/index.ts';
 import type { HandoffPairStats } from '../contracts/src/index.ts';
 import { generateJourneys, groupByJourney } from '../services/simulator/src/index.ts';
-import { journeyStreamName, type JourneyEvent } from '../contracts/src/index.ts';
+import { UNASSIGNED_DEPARTMENT, journeyStreamName, type JourneyEvent } from '../contracts/src/index.ts';
 import { importLog } from '../services/interop/src/index.ts';
 
 const quick = process.argv.includes('--quick');
@@ -103,7 +103,9 @@ interface DuckRun {
 /**
  * `explicit`: a handoff is a HandoffRequested followed (LAG over the journey's
  * HandoffRequested/WorkStarted events, by occurredAt then position) by a WorkStarted in
- * its target department. Otherwise (imported logs): consecutive events whose departments differ.
+ * its target department. Otherwise (imported logs): consecutive events whose departments differ,
+ * skipping events without a department (the importer's placeholder), as our fold and the
+ * oracle's handover do.
  */
 async function duckdb(file: string, explicit: boolean): Promise<DuckRun> {
   const db = await DuckDBInstance.create(':memory:');
@@ -123,7 +125,7 @@ async function duckdb(file: string, explicit: boolean): Promise<DuckRun> {
        SELECT pdept AS f, department AS g, t - pt AS d FROM x WHERE type = 'WorkStarted' AND ptype = 'HandoffRequested' AND ptarget = department`
     : `WITH x AS (
          SELECT department, epoch(occurredAt) AS t, LAG(department) OVER w AS pdept, LAG(epoch(occurredAt)) OVER w AS pt
-         FROM ev WINDOW w AS (PARTITION BY journeyId ORDER BY occurredAt, position))
+         FROM ev WHERE department <> '${UNASSIGNED_DEPARTMENT.replaceAll("'", "''")}' WINDOW w AS (PARTITION BY journeyId ORDER BY occurredAt, position))
        SELECT pdept AS f, department AS g, t - pt AS d FROM x WHERE pdept IS NOT NULL AND pdept <> department`;
   const reader = await c.runAndReadAll(
     `SELECT f, g, count(*)::INTEGER AS n, avg(d) AS mean, min(d) AS mn, max(d) AS mx,

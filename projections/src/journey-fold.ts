@@ -262,7 +262,7 @@ export function foldJourney(journeyId: string, events: readonly ProjectedEvent[]
   const leadMs = (completedAt ?? lastEventAt) - startedAt;
 
   let queued: JourneyFacts['queued'] = null;
-  let currentDepartment: string | null = null;
+  let currentDepartment: string | null;
   const latestPending = pending.length > 0 ? handoffs[pending[pending.length - 1]!]! : undefined;
   if (open.length > 0) currentDepartment = open[open.length - 1]!.department;
   else if (latestPending) currentDepartment = latestPending.to;

@@ -42,7 +42,7 @@ export function csvLogEvents(file: string): JourneyEvent[] {
   return lines.map((line, i) => {
     const f = line.split(',');
     const department = (g! >= 0 && f[g!]) || f[r!]!;
-    const lifecycle = l! >= 0 ? f[l!]?.toLowerCase() : undefined;
+    const lifecycle = l !== undefined && l >= 0 ? f[l]?.toLowerCase() : undefined;
     const type = lifecycle === 'start' ? 'WorkStarted' : 'WorkCompleted';
     return {
       id: uuid(1_000_000 + i),
@@ -52,7 +52,7 @@ export function csvLogEvents(file: string): JourneyEvent[] {
       occurredAt: f[t!]!.replace(' ', 'T'),
       schemaVersion: 1,
       data: { activity: f[a!]! },
-    } as JourneyEvent;
+    };
   });
 }
 

@@ -52,6 +52,13 @@ const WHERE_IT_GOES = `## What the status route does per request, and what was m
   response, only when it failed, and a blocked address is refused by a map lookup (before: every request
   was counted, then uncounted when it succeeded, with RateLimit headers). Customers and senders still pay
   one promise per request, and get 429 problem+json with Retry-After and draft-7 RateLimit headers.
+- **No event-loop turns between middleware**: the status route is registered on the app itself, ahead of the
+  routers. Express 5's router leaves a router with no matching route through \`setImmediate\`; placed after
+  the ops, rate-limit, events and streams routers, every status request waited four event-loop turns.
+- **Body written as bytes**: the cached body is a Buffer written with its Content-Length by \`res.end\`
+  (\`sendSerialised\` in \`http/etag.ts\`), not \`res.send\`, which copied it into a new Buffer and tested
+  \`req.fresh\` again after our own If-None-Match check.
+- **One 'close' listener for the log line** instead of 'finish' and 'close' (and removing both afterwards).
 - **Open streams are told when the SLA flips**: each customer stream whose journey is open and on track arms
   one timer for just after \`promisedBy\`, so \`onTrack: false\` is pushed with no event.
 - Unchanged: tokens are verified once and cached (a map lookup per request); the request logger writes

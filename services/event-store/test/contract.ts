@@ -468,7 +468,7 @@ export function describeEventStoreContract(
 
       it('refuses every batch when one holds an invalid event, naming the batch', async () => {
         const start = await store.headPosition();
-        const bad = { ...workStarted('mf'), department: '' } as JourneyEvent;
+        const bad = { ...workStarted('mf'), department: '' };
         const attempt = store.appendMany!([
           { stream: `${prefix}journey-me`, events: many('me', 2) },
           { stream: `${prefix}journey-mf`, events: [workStarted('mf'), bad] },

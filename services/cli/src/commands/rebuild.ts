@@ -12,8 +12,8 @@ export function register(program: Command): void {
     .option('--batch-size <n>', 'events applied per batch', '5000')
     .option('--no-progress', 'no progress bar (e.g. when the output is a log)')
     .action(async (opts: { batchSize: string; progress: boolean }) => {
-      const { rm } = await import('node:fs/promises');
-      const { join } = await import('node:path');
+      const fs = await import('node:fs/promises');
+      const path = await import('node:path');
       const { CliError } = await import('../errors.ts');
       const { loadConfig, projectionCheckpointDir } = await import('../config.ts');
       const { openEventStore } = await import('@journeys/event-store');
@@ -27,7 +27,7 @@ export function register(program: Command): void {
       try {
         const head = await store.headPosition();
         // Rebuild means from the first event: an old checkpoint would only be continued from.
-        if (checkpointDir) await rm(join(checkpointDir, SNAPSHOT_FILE), { force: true });
+        if (checkpointDir) await fs.rm(path.join(checkpointDir, SNAPSHOT_FILE), { force: true });
         const started = performance.now();
         let bar: import('cli-progress').SingleBar | undefined;
         if (opts.progress && process.stderr.isTTY) {
