@@ -245,7 +245,8 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
           'abort',
           () => {
             positionWaiters.delete(w);
-            reject(opts.signal!.reason ?? new Error('aborted'));
+            const reason: unknown = opts.signal!.reason;
+            reject(reason instanceof Error ? reason : new Error('aborted', { cause: reason }));
           },
           { once: true },
         );

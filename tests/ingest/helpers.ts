@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
 import type { JourneyEvent } from '@journeys/contracts';
-import { StoreUnavailableError, type EventStore } from '@journeys/event-store';
+import { StoreUnavailableError, type EventStore, type StreamBatch } from '@journeys/event-store';
 import { renderNatsConfig } from '../../infra/nats/config.ts';
 
 /** Polls until `check` returns true; fails with `what` after `timeoutMs`. */
@@ -39,7 +39,7 @@ export function workStarted(journeyId: string, department: string, overrides: Pa
   } as JourneyEvent;
 }
 
-/** The real store, with appends failing while `down(stream)` says so (an outage or a poison stream). */
+/** The real store, with appends (single or multi-stream) failing while `down(stream)` says so (an outage or a poison stream). */
 export function withOutage(store: EventStore, down: (stream: string) => boolean): EventStore {
   return new Proxy(store, {
     get(target, prop, receiver) {
@@ -47,6 +47,13 @@ export function withOutage(store: EventStore, down: (stream: string) => boolean)
         return (stream: string, ...rest: unknown[]) => {
           if (down(stream)) return Promise.reject(new StoreUnavailableError('the store is down (test)'));
           return (target.append as (...a: unknown[]) => unknown)(stream, ...rest);
+        };
+      }
+      // one transaction for several streams fails when any of them is down
+      if (prop === 'appendMany' && target.appendMany) {
+        return (batches: readonly StreamBatch[]) => {
+          if (batches.some((b) => down(b.stream))) return Promise.reject(new StoreUnavailableError('the store is down (test)'));
+          return target.appendMany!(batches);
         };
       }
       const value = Reflect.get(target, prop, receiver) as unknown;

@@ -93,10 +93,16 @@ export interface ConsumerOptions {
   durable?: string;
   /** Deliveries before a message is given up and dead-lettered; default 10. */
   maxDeliver?: number;
-  /** How long a delivered message stays un-acked before redelivery; default 30 s. */
+  /**
+   * How long a delivered message stays un-acked before redelivery; default 5 s. A live NATS
+   * consumer sends in-progress acks for what it holds, so this is how soon the messages of a
+   * process that died go to another one.
+   */
   ackWaitMs?: number;
-  /** Redelivery delays after ack_wait expiries (JetStream `backoff`); default 1 s, 2 s, 5 s, 10 s, 30 s. */
+  /** Ack deadlines of the deliveries after the first (JetStream `backoff`); default 5 s, 10 s, 30 s, 60 s, 120 s, 300 s. */
   backoffMs?: number[];
+  /** How long a live consumer keeps extending the deadline of a message it holds (a hung worker lets go); default 120 s. */
+  maxHoldMs?: number;
   /**
    * Called with a message the bus gave up on after `maxDeliver` deliveries without an ack
    * (a worker that crashed on it every time, or an outage longer than the back-off).

@@ -12,7 +12,7 @@ import {
   type PublishResult,
 } from './bus.ts';
 import { encodeEvent, toBytes } from './codec.ts';
-import { consumerSettings, DUPLICATE_WINDOW_MS } from './streams.ts';
+import { consumerSettings, DUPLICATE_WINDOW_MS, type ConsumerSettings } from './streams.ts';
 
 export interface InProcessBusOptions {
   /** How long an id is remembered for duplicate detection; default 2 minutes (as JetStream). */
@@ -65,7 +65,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): InProcess
   let dlqSeq = 0;
   let closed = false;
   let waiters: Array<() => void> = [];
-  let settings: Required<Omit<ConsumerOptions, 'onExhausted'>> & Pick<ConsumerOptions, 'onExhausted'> = consumerSettings();
+  let settings: ConsumerSettings & Pick<ConsumerOptions, 'onExhausted'> = consumerSettings();
 
   const wake = () => {
     const w = waiters;

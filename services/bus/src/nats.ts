@@ -217,7 +217,11 @@ export async function natsBusFromConnection(
         });
         exhaustedSubs.push(sub);
       }
-      return natsConsumer(js, settings.durable);
+      return natsConsumer(js, settings.durable, {
+        // the shortest ack deadline of any delivery: refresh well within it
+        keepAliveMs: Math.max(100, Math.floor(Math.min(settings.ackWaitMs, ...settings.backoffMs) / 3)),
+        maxHoldMs: consumerOptions.maxHoldMs ?? DEFAULT_MAX_HOLD_MS,
+      });
     },
 
     async deadLetter(letter: DeadLetterInput, dlOptions = {}) {
@@ -284,6 +288,13 @@ export async function natsBusFromConnection(
   return bus;
 }
 
+/**
+ * Messages one `consume()` keeps requested from the server; the local buffer holds up to
+ * twice as many. Enough to keep ingest busy between two pulls at tens of thousands of
+ * events per second, small enough that a crash strands few messages.
+ */
+const PREFETCH = 1000;
+
 /** Characters of the original payload a dead letter keeps. */
 const MAX_DEAD_LETTER_PAYLOAD = 256 * 1024;
 
@@ -349,23 +360,46 @@ async function upsertConsumer(manager: JetStreamManager, settings: ReturnType<ty
   await manager.consumers.update(EVENTS_STREAM, settings.durable, update);
 }
 
+/** How long a live consumer keeps extending the ack deadline of a message it holds. */
+const DEFAULT_MAX_HOLD_MS = 120_000;
+
 /**
  * A pull consumer with a continuous `consume()` feeding a small local buffer, so that a
  * batch is handed over as soon as one message is there (low latency at low rates) and
  * grows to `max` under load (throughput). The buffer is bounded: when ingest falls behind,
  * pulling pauses.
+ *
+ * Every message this process holds (buffered, or handed out and not yet acked, nak'd or
+ * terminated) gets an in-progress ack every `keepAliveMs`, so the consumer's ack wait can be
+ * short: it only decides how soon the messages of a process that died (SIGKILL, lost
+ * machine) go to another one, not how long a slow batch or a store outage may take. A
+ * message held longer than `maxHoldMs` (a hung process) is no longer extended and comes
+ * back after its ack deadline; the store ignores an id it already has.
  */
-async function natsConsumer(js: JetStreamClient, durable: string): Promise<BusConsumer> {
+async function natsConsumer(js: JetStreamClient, durable: string, options: { keepAliveMs: number; maxHoldMs: number }): Promise<BusConsumer> {
   const consumer = await js.consumers.get(EVENTS_STREAM, durable);
-  const messages = await consumer.consume({ max_messages: 2000, expires: 5000 });
+  // in-flight pulls plus the local buffer bound what a crash leaves waiting for the ack wait
+  const messages = await consumer.consume({ max_messages: PREFETCH, expires: 5000 });
   const buffer: JsMsg[] = [];
-  const HIGH_WATER = 4000;
+  const HIGH_WATER = 2 * PREFETCH;
+  /** Messages held here, with when they arrived. */
+  const held = new Map<JsMsg, number>();
   let notify: (() => void) | undefined;
   let space: (() => void) | undefined;
   let open = true;
 
+  const keepAlive = setInterval(() => {
+    const now = Date.now();
+    for (const [m, since] of held) {
+      if (now - since > options.maxHoldMs) held.delete(m);
+      else m.working();
+    }
+  }, options.keepAliveMs);
+  keepAlive.unref();
+
   void (async () => {
     for await (const m of messages) {
+      held.set(m, Date.now());
       buffer.push(m);
       notify?.();
       if (buffer.length >= HIGH_WATER) await new Promise<void>((r) => (space = r));
@@ -379,16 +413,19 @@ async function natsConsumer(js: JetStreamClient, durable: string): Promise<BusCo
     deliveryCount: m.info.deliveryCount,
     streamSeq: m.info.streamSequence,
     ack() {
+      held.delete(m);
       m.ack();
       return Promise.resolve();
     },
     nak(delayMs?: number) {
+      held.delete(m);
       m.nak(delayMs);
     },
     working() {
       m.working();
     },
     term() {
+      held.delete(m);
       m.term();
     },
   });
@@ -420,11 +457,13 @@ async function natsConsumer(js: JetStreamClient, durable: string): Promise<BusCo
     },
     async close() {
       open = false;
+      clearInterval(keepAlive);
       notify?.();
       space?.();
       await messages.close().catch(() => undefined);
-      // messages still buffered here were never acked: JetStream redelivers them after ack_wait
+      // messages still buffered here were never handed out: give them back for redelivery now
       for (const m of buffer.splice(0)) m.nak();
+      held.clear();
     },
   };
 }

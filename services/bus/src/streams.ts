@@ -53,14 +53,18 @@ export function streamSettings(limits: StreamLimits = {}) {
  * its length. Ingest naks store failures with its own delays and pauses while the store is
  * down, so an outage does not burn deliveries quickly.
  */
-export const DEFAULT_CONSUMER_SETTINGS: Required<Omit<ConsumerOptions, 'onExhausted'>> = {
+export const DEFAULT_CONSUMER_SETTINGS: ConsumerSettings = {
   durable: DEFAULT_CONSUMER,
   maxDeliver: 20,
-  ackWaitMs: 30_000,
-  backoffMs: [30_000, 60_000, 120_000, 300_000],
+  // short: a live consumer keeps what it holds alive with in-progress acks (see natsConsumer),
+  // so this only bounds how long a dead process's messages wait before another one gets them
+  ackWaitMs: 5_000,
+  backoffMs: [5_000, 10_000, 30_000, 60_000, 120_000, 300_000],
 };
 
-export function consumerSettings(options: ConsumerOptions = {}): Required<Omit<ConsumerOptions, 'onExhausted'>> {
+export type ConsumerSettings = Required<Omit<ConsumerOptions, 'onExhausted' | 'maxHoldMs'>>;
+
+export function consumerSettings(options: ConsumerOptions = {}): ConsumerSettings {
   const ackWaitMs = options.ackWaitMs ?? DEFAULT_CONSUMER_SETTINGS.ackWaitMs;
   const maxDeliver = options.maxDeliver ?? DEFAULT_CONSUMER_SETTINGS.maxDeliver;
   let backoffMs = options.backoffMs ?? (options.ackWaitMs !== undefined ? [ackWaitMs, ackWaitMs * 2, ackWaitMs * 4, ackWaitMs * 10] : DEFAULT_CONSUMER_SETTINGS.backoffMs);

@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { createApp, createAuth, type Auth, type JourneysApp, type RateLimits } from '@journeys/api';
-import { openBus, type EventBus } from '@journeys/bus';
+import { openBus, startStatusKvPublisher, statusKvSettingsFromEnv, type EventBus, type NatsBus } from '@journeys/bus';
 import { openEventStore, type EventStore } from '@journeys/event-store';
 import { startIngest, type IngestHandle } from '@journeys/ingest';
 import { createProjectionRunner, type JourneyQueries, type ProjectionRunner } from '@journeys/projections';
@@ -114,6 +114,14 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
     const ingest = await startIngest({ bus, store, logger: logger.child({ component: 'ingest' }), metrics: registry });
     cleanups.push(() => ingest.stop());
+
+    // customer statuses to the JOURNEY_STATUS KV bucket for stateless widget servers (docs/operations.md)
+    const statusKv = statusKvSettingsFromEnv();
+    if (bus.kind === 'nats' && statusKv.enabled) {
+      const kvLog = logger.child({ component: 'status-kv' });
+      const kv = await startStatusKvPublisher({ connection: (bus as NatsBus).connection, queries: projections.queries, replicas: statusKv.replicas, onError: (err) => kvLog.warn({ err }, 'cannot put a customer status; retrying') });
+      cleanups.push(() => kv.stop());
+    }
 
     const app = createApp({
       store,

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { randomUUID } from 'node:crypto';
 import type { JourneyEvent } from '@journeys/contracts';
 import { createInProcessBus, type InProcessBus } from '@journeys/bus';
-import { getSQLiteEventStore, StoreUnavailableError, type EventStore } from '@journeys/event-store';
+import { getSQLiteEventStore, StoreUnavailableError, type EventStore, type StreamBatch } from '@journeys/event-store';
 import { startIngest, type IngestHandle } from './index.ts';
 
 const quiet = pino({ level: 'silent' });
@@ -22,7 +22,7 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ti
   }
 }
 
-/** The real store, with appends failing while `down` says so (an outage). */
+/** The real store, with appends (single or multi-stream) failing while `down` says so (an outage). */
 function withOutage(store: EventStore, down: (stream: string) => boolean): EventStore {
   return new Proxy(store, {
     get(target, prop, receiver) {
@@ -30,6 +30,13 @@ function withOutage(store: EventStore, down: (stream: string) => boolean): Event
         return (stream: string, ...rest: unknown[]) => {
           if (down(stream)) return Promise.reject(new StoreUnavailableError('the store is down (test)'));
           return (target.append as (...a: unknown[]) => unknown)(stream, ...rest);
+        };
+      }
+      // one transaction for several streams fails when any of them is down
+      if (prop === 'appendMany' && target.appendMany) {
+        return (batches: readonly StreamBatch[]) => {
+          if (batches.some((b) => down(b.stream))) return Promise.reject(new StoreUnavailableError('the store is down (test)'));
+          return target.appendMany!(batches);
         };
       }
       const value = Reflect.get(target, prop, receiver) as unknown;
@@ -111,6 +118,64 @@ describe('ingest on the in-process bus (no NATS)', () => {
     expect(letter).toMatchObject({ reason: 'max_deliveries', departmentSlug: 'intake', deliveries: 3 });
     expect((JSON.parse(letter!.payload) as { id: string }).id).toBe(cursed.id);
     expect((await store.readStream('journey-fine')).length).toBe(1);
+  });
+
+  it('appends a pulled batch over many journeys in one store call, and without appendMany stream by stream', async () => {
+    // Given a store that counts its calls
+    const calls = { append: 0, appendMany: 0 };
+    const counting = (hideMany: boolean) =>
+      new Proxy(store, {
+        get(target, prop, receiver) {
+          if (prop === 'appendMany' && hideMany) return undefined;
+          const value = Reflect.get(target, prop, receiver) as unknown;
+          if (typeof value !== 'function') return value;
+          const fn = (value as (...a: unknown[]) => unknown).bind(target);
+          if (prop !== 'append' && prop !== 'appendMany') return fn;
+          return (...args: unknown[]) => {
+            calls[prop]++;
+            return fn(...args);
+          };
+        },
+      });
+    // When 40 events over 8 journeys wait on the bus and ingest takes them in one batch
+    const first = Array.from({ length: 40 }, (_, i) => event(`m${i % 8}`));
+    await bus.publish(first);
+    ingest = await startIngest({ bus, store: counting(false), logger: quiet, batchSize: 100 });
+    await waitFor('stored', () => ingest!.counters.appended === 40);
+    // Then one multi-stream append stored them all, each journey in order
+    expect(ingest.counters.batches).toBe(1);
+    expect(calls).toEqual({ append: 0, appendMany: 1 });
+    expect((await store.readStream('journey-m3')).map((e) => e.event.id)).toEqual(first.filter((e) => e.journeyId === 'm3').map((e) => e.id));
+    await ingest.stop();
+
+    // and a store without appendMany gets one append per journey stream
+    const second = Array.from({ length: 40 }, (_, i) => event(`n${i % 8}`));
+    await bus.publish(second);
+    ingest = await startIngest({ bus, store: counting(true), logger: quiet, batchSize: 100 });
+    await waitFor('stored', () => ingest!.counters.appended === 40);
+    expect(calls.append).toBe(8);
+    expect(calls.appendMany).toBe(1);
+  });
+
+  it('stores the rest of a batch the store refused because of one stream, and dead-letters only the culprit', async () => {
+    // Given an event id already stored in journey "p"
+    const taken = event('p');
+    await store.append('journey-p', [taken]);
+    // When a batch brings good events of several journeys and the same id for journey "q"
+    const good = Array.from({ length: 12 }, (_, i) => event(`r${i % 4}`));
+    const conflicting: JourneyEvent = { ...taken, journeyId: 'q' };
+    await bus.publish([...good.slice(0, 6), conflicting, ...good.slice(6)]);
+    ingest = await startIngest({ bus, store, logger: quiet, batchSize: 100 });
+    await waitFor('all handled', () => ingest!.counters.appended + ingest!.counters.deadLettered === 13);
+    // Then every good event is stored once, and the conflict is dead-lettered with the store's reason
+    expect(ingest.counters.appended).toBe(12);
+    const ids: string[] = [];
+    for await (const e of store.readAll()) ids.push(e.event.id);
+    expect(new Set(ids)).toEqual(new Set([taken.id, ...good.map((e) => e.id)]));
+    expect(ids).toHaveLength(13);
+    const letters = await bus.deadLetters();
+    expect(letters.map((l) => [l.reason, l.eventId])).toEqual([['store_rejected', taken.id]]);
+    expect(bus.pending()).toBe(0);
   });
 
   it('redelivers what a stopped ingest had not acked to the next one', async () => {

@@ -3,7 +3,7 @@ import { pino, type Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { journeyStreamName, parseEventSubject, type JourneyEvent } from '@journeys/contracts';
 import { toText, type BusConsumer, type BusMessage, type ConsumerOptions, type DeadLetterInput, type EventBus, type ExhaustedMessage } from '@journeys/bus';
-import { EventStoreError, StoreUnavailableError, WrongExpectedRevisionError, type EventStore } from '@journeys/event-store';
+import { EventStoreError, StoreUnavailableError, WrongExpectedRevisionError, type AppendResult, type EventStore, type StreamBatch } from '@journeys/event-store';
 import { classifyMessage } from './classify.ts';
 import { ingestMetrics } from './metrics.ts';
 
@@ -67,10 +67,13 @@ interface Item {
 
 /**
  * Bus → store. Pulls batches from the durable consumer (several processes may share it),
- * dead-letters what cannot be stored, groups the rest per journey stream and appends each
- * group in one call with the event ids (idempotent), and acks only after the store
- * committed. A failing store gets the messages back with a back-off (nak) and pauses the
- * pulling until it answers again: nothing is lost, nothing is written twice.
+ * dead-letters what cannot be stored, groups the rest per journey stream and appends them
+ * with the event ids (idempotent), and acks only after the store committed. A store with
+ * `appendMany` (SQLite) takes the whole batch in one transaction; should it refuse the
+ * batch (an id conflict or an event it finds invalid in one stream), the batch is appended
+ * again stream by stream, so only the culprits are dead-lettered. A store without it gets
+ * one `append` per journey stream. A failing store gets the messages back with a back-off
+ * (nak) and pauses the pulling until it answers again: nothing is lost, nothing is written twice.
  */
 export async function startIngest(options: IngestOptions): Promise<IngestHandle> {
   const { bus, store } = options;
@@ -121,6 +124,44 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     metrics.naks.inc(msgs.length);
   };
 
+  const committed = async (results: readonly AppendResult[], items: readonly Item[]) => {
+    let written = 0;
+    let duplicates = 0;
+    for (const result of results) {
+      written += result.events.length;
+      for (const e of result.events) if (e.duplicate) duplicates++;
+    }
+    counters.duplicates += duplicates;
+    counters.appended += written - duplicates;
+    if (duplicates > 0) metrics.events.inc({ outcome: 'duplicate' }, duplicates);
+    if (written > duplicates) metrics.events.inc({ outcome: 'appended' }, written - duplicates);
+    await Promise.all(items.map((i) => i.msg.ack()));
+  };
+
+  /**
+   * The whole batch in one store transaction. false: the store refused it (an id conflict
+   * or invalid event somewhere); nothing was written and the caller goes stream by stream.
+   * Throws when the store failed (unavailable).
+   */
+  const appendBatch = async (groups: ReadonlyMap<string, Item[]>): Promise<boolean> => {
+    const batches: StreamBatch[] = [];
+    const items: Item[] = [];
+    for (const [stream, group] of groups) {
+      batches.push({ stream, events: group.map((i) => i.event) });
+      for (const item of group) items.push(item);
+    }
+    let results: AppendResult[];
+    try {
+      results = await store.appendMany!(batches);
+    } catch (err) {
+      if (!isRefusal(err)) throw err;
+      log.info({ err: (err as Error).message, streams: batches.length }, 'the store refused a batch; appending it stream by stream');
+      return false;
+    }
+    await committed(results, items);
+    return true;
+  };
+
   /** Appends one stream's events; on a refusal of the whole group, finds the culprits one by one. */
   const appendGroup = async (stream: string, items: Item[]): Promise<void> => {
     try {
@@ -128,13 +169,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
         stream,
         items.map((i) => i.event),
       );
-      let duplicates = 0;
-      for (const e of result.events) if (e.duplicate) duplicates++;
-      counters.duplicates += duplicates;
-      counters.appended += result.events.length - duplicates;
-      if (duplicates > 0) metrics.events.inc({ outcome: 'duplicate' }, duplicates);
-      if (result.events.length > duplicates) metrics.events.inc({ outcome: 'appended' }, result.events.length - duplicates);
-      await Promise.all(items.map((i) => i.msg.ack()));
+      await committed([result], items);
     } catch (err) {
       if (!isRefusal(err)) throw err;
       if (items.length > 1) {
@@ -183,6 +218,27 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
       let group = groups.get(stream);
       if (!group) groups.set(stream, (group = []));
       group.push({ msg, event: c.event });
+    }
+    if (groups.size === 0) {
+      metrics.batchSeconds.observe((performance.now() - started) / 1000);
+      return;
+    }
+    if (store.appendMany && !storeDown) {
+      try {
+        const done = await appendBatch(groups);
+        if (done) {
+          metrics.batchSeconds.observe((performance.now() - started) / 1000);
+          return;
+        }
+      } catch (err) {
+        counters.storeFailures++;
+        log.error({ err, streams: groups.size }, 'the store failed a batch append; handing the batch back and pausing');
+        storeDown = true;
+        metrics.storeUp.set(0);
+        nak([...groups.values()].flatMap((items) => items.map((i) => i.msg)));
+        metrics.batchSeconds.observe((performance.now() - started) / 1000);
+        return;
+      }
     }
     // Streams are independent: a networked store (EventStoreDB) appends several at once.
     const queue = [...groups];

@@ -1,7 +1,7 @@
 /**
  * A standalone ingest worker: `NATS_URL=nats://… JOURNEY_STORE=sqlite:./data/journeys.db tsx services/ingest/src/worker-main.ts`.
  * Several may run at once against the same durable consumer. Optional: NATS_USER / NATS_PASSWORD,
- * INGEST_BATCH (default 500), INGEST_ACK_WAIT_MS (default 30 000), INGEST_MAX_DELIVER (default 20).
+ * INGEST_BATCH (default 500), INGEST_ACK_WAIT_MS (default 5 000), INGEST_MAX_DELIVER (default 20).
  * SIGTERM/SIGINT finish the batch in hand and exit; SIGKILL loses nothing either (un-acked
  * messages come back after the ack wait and the store ignores ids it already has).
  */

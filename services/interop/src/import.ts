@@ -30,7 +30,10 @@ export interface ImportOptions {
   batchSize?: number;
   /**
    * Events per transaction when the store has the atomic multi-stream `appendMany`
-   * (several journeys per commit). Default 5000. Ignored otherwise (one commit per append).
+   * (several journeys per commit). Default 20 000: BPIC 2012's append phase took 15.6 s with
+   * 1000, 10.3 s with 5000 and 5.3–6.8 s with 20 000 per commit (each commit rewrites the
+   * index pages it touched). A commit holds the store's write lock for a fraction of a
+   * second. Ignored without `appendMany` (one commit per append).
    */
   eventsPerCommit?: number;
   /** Refuse the whole file (append nothing) if any row would be dropped. */
@@ -178,7 +181,7 @@ export async function importLog(store: EventStore, file: string, options: Import
     // A store with an atomic multi-stream append takes many journeys per commit: one
     // transaction per journey made commits most of an import's time (13 087 for BPIC 2012).
     const appendMany = store.appendMany?.bind(store);
-    const eventsPerCommit = Math.max(1, options.eventsPerCommit ?? 5000);
+    const eventsPerCommit = Math.max(1, options.eventsPerCommit ?? 20_000);
     let pending: StreamBatch[] = [];
     let pendingEvents = 0;
     const commit = async () => {
