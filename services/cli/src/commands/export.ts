@@ -31,11 +31,20 @@ export function register(program: Command): void {
       };
       const from = bound('from', flags.from);
       const to = bound('to', flags.to);
-      const { openEventStore } = await import('@journeys/event-store');
-      const { createWriteStream } = await import('node:fs');
+      const { openEventStore, parseStoreLocation, DEFAULT_STORE } = await import('@journeys/event-store');
+      const { createWriteStream, existsSync } = await import('node:fs');
+      const connection = flags.store ?? process.env.JOURNEY_STORE ?? DEFAULT_STORE;
+      let location;
+      try {
+        location = parseStoreLocation(connection);
+      } catch (err) {
+        throw new CliError((err as Error).message);
+      }
+      // Opening a missing file would create an empty store and export nothing, successfully.
+      if (location.kind === 'sqlite' && !existsSync(location.path)) throw new CliError(`no event store at ${location.path} (${connection})`);
       const { finished } = await import('node:stream/promises');
       const { progressReporter } = await import('./import.ts');
-      const store = openEventStore(flags.store ?? process.env.JOURNEY_STORE);
+      const store = openEventStore(connection);
       const out = flags.out !== undefined ? createWriteStream(flags.out) : process.stdout;
       const progress = await progressReporter('export');
       // `journey export ... | head` closes the pipe early: stop quietly, as other Unix tools do.

@@ -107,8 +107,12 @@ export function register(program: Command): void {
           onProgress: (p) => progress.update(p.phase, p.done, p.total, p.phase === 'read' ? 'bytes' : 'events'),
         });
         progress.stop();
+        // A file that yields no event at all (empty, or every row dropped) is bad input, not a success.
+        const noEvents = () =>
+          new CliError(`no event could be read from ${file}${result.droppedTotal > 0 ? ` (${result.droppedTotal} rows dropped)` : ''}; nothing was imported`, 2);
         if (flags.json) {
           process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+          if (result.events === 0) throw noEvents();
           return;
         }
         const lines = [
@@ -121,6 +125,7 @@ export function register(program: Command): void {
         for (const p of result.problems) lines.push(`    line ${p.line}: ${p.reason}: ${p.message}`);
         if (result.droppedTotal > result.problems.length) lines.push(`    … and ${result.droppedTotal - result.problems.length} more`);
         process.stdout.write(`${lines.join('\n')}\n`);
+        if (result.events === 0) throw noEvents();
       } catch (err) {
         progress.stop();
         if (err instanceof LogFormatError) throw new CliError(`${err.message}; nothing was imported`, 2);

@@ -22,6 +22,9 @@ export function register(program: Command): void {
       if (!Number.isInteger(batchSize) || batchSize < 1) throw new CliError(`--batch-size must be a positive integer, not ${JSON.stringify(opts.batchSize)}`);
 
       const config = loadConfig();
+      // Opening a missing file would create an empty store and report on nothing, successfully.
+      if (config.storeLocation.kind === 'sqlite' && !(await import('node:fs')).existsSync(config.storeLocation.path))
+        throw new CliError(`no event store at ${config.storeLocation.path} (JOURNEY_STORE=${config.store})`);
       const checkpointDir = projectionCheckpointDir(config);
       const store = openEventStore(config.store);
       try {

@@ -27,6 +27,9 @@ export function register(program: Command): void {
       const { openEventStore } = await import('@journeys/event-store');
       const { createProjectionRunner } = await import('@journeys/projections');
       const config = loadConfig();
+      // Opening a missing file would create an empty store and report on nothing, successfully.
+      if (config.storeLocation.kind === 'sqlite' && !(await import('node:fs')).existsSync(config.storeLocation.path))
+        throw new CliError(`no event store at ${config.storeLocation.path} (JOURNEY_STORE=${config.store})`);
       const checkpointDir = projectionCheckpointDir(config);
       const store = openEventStore(config.store);
       try {

@@ -86,7 +86,7 @@ Examples:
       const { history, future } = split;
       const journeys = new Set(history.map((e) => e.journeyId)).size;
       process.stderr.write(
-        `journey simulate: seed ${opts.seed}, ${journeys} journeys (${history.length} events) from ${new Date(start).toISOString()} to now, into ${describe(target)}\n`,
+        `journey simulate: seed ${opts.seed}, ${journeys} journeys (${history.length} events) from ${new Date(start).toISOString()} to now, into ${describe(target, opts.direct === true)}\n`,
       );
 
       const cleanup: Array<() => Promise<void>> = [];
@@ -180,8 +180,8 @@ Examples:
     });
 }
 
-function describe(target: SimulateTarget): string {
+function describe(target: SimulateTarget, direct: boolean): string {
   if (target.kind === 'http') return `${target.url} (HTTP ingress)`;
   if (target.kind === 'nats') return `NATS at ${target.url.replace(/\/\/[^@/]*@/, '//***@')} (emitter SDK)`;
-  return `${target.connection} (emitter SDK → in-process bus → ingest)`;
+  return direct ? `${target.connection} (appended directly)` : `${target.connection} (emitter SDK → in-process bus → ingest)`;
 }
