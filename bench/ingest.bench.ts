@@ -67,6 +67,7 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
  * validation, no store. `pipelined` uses the JetStream publish protocol directly (one ack
  * inbox, as our bus does); otherwise the library's `js.publish` (a request per message).
  */
+let rawCalls = 0;
 async function rawJetStream(bus: NatsBus, n: number, pipelined: boolean): Promise<number> {
   const payloads = Array.from({ length: 64 }, (_, i) =>
     new TextEncoder().encode(JSON.stringify({ id: crypto.randomUUID(), type: 'WorkStarted', journeyId: `raw-${i}`, department: 'Intake', occurredAt: new Date().toISOString(), schemaVersion: 1, data: { activity: 'review documents' } })),
@@ -77,7 +78,8 @@ async function rawJetStream(bus: NatsBus, n: number, pipelined: boolean): Promis
   const consumer = await bus.js.consumers.get('JOURNEY_EVENTS', durable);
   const messages = await consumer.consume({ max_messages: 2000 });
   const publisher = pipelinedPublisher(bus.connection);
-  const tag = pipelined ? 'p' : 'j';
+  // ids unique per call: a repeated run inside the duplicate window would otherwise be dropped as duplicates
+  const tag = `${pipelined ? 'p' : 'j'}${++rawCalls}`;
   const t0 = performance.now();
   let consumed = 0;
   const allConsumed = (async () => {
