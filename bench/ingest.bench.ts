@@ -124,18 +124,9 @@ async function endToEndWorker(url: string, dir: string, n: number, journeys: num
   });
   const bus = await connectNatsBus({ servers: url });
   const reader = getSQLiteEventStore({ path });
-  const emitters = DEPARTMENTS.map((department) => createEmitter({ department, bus, maxPending: 50_000 }));
+  const emitters = departmentEmitters(bus);
   const t0 = performance.now();
-  const CHUNK = 500;
-  const inFlight = new Set<Promise<unknown>>();
-  for (let i = 0; i < n; i += CHUNK) {
-    const emitter = emitters[(i / CHUNK) % emitters.length]!;
-    const p = emitter.emitMany(Array.from({ length: Math.min(CHUNK, n - i) }, (_, k) => emitInput(i + k, journeys)));
-    inFlight.add(p);
-    void p.finally(() => inFlight.delete(p));
-    if (inFlight.size >= 8) await Promise.race(inFlight);
-  }
-  await Promise.all(inFlight);
+  await emitAll(emitters, n, journeys);
   while ((await reader.headPosition()) < n) await new Promise((r) => setTimeout(r, 5));
   const seconds = (performance.now() - t0) / 1000;
   worker.kill('SIGTERM');
@@ -157,7 +148,7 @@ async function storeAloneMany(dir: string, n: number, batch: number, journeys: n
     const streams = new Map<string, JourneyEvent[]>();
     for (let j = i; j < Math.min(n, i + batch); j++) {
       const input = emitInput(j, journeys);
-      const event = { id: crypto.randomUUID(), department: 'Intake', occurredAt: new Date().toISOString(), schemaVersion: 1, ...input } as unknown as JourneyEvent;
+      const event = storedInput(input);
       const stream = `journey-${input.journeyId}`;
       let list = streams.get(stream);
       if (!list) streams.set(stream, (list = []));
@@ -177,14 +168,37 @@ async function storeAlone(dir: string, n: number, group: number, journeys: numbe
   for (let i = 0, k = 0; i < n; i += group, k++) {
     const journeyId = `bench-${k % journeys}`;
     const events = Array.from({ length: Math.min(group, n - i) }, (_, j) => {
-      const input = { ...emitInput(i + j, journeys), journeyId };
-      return { id: crypto.randomUUID(), department: 'Intake', occurredAt: new Date().toISOString(), schemaVersion: 1, ...input } as unknown as JourneyEvent;
+      return storedInput({ ...emitInput(i + j, journeys), journeyId });
     });
     await store.append(`journey-${journeyId}`, events);
   }
   const rate = n / ((performance.now() - t0) / 1000);
   await store.close();
   return rate;
+}
+
+const departmentEmitters = (bus: NatsBus) => DEPARTMENTS.map((department) => createEmitter({ department, bus, maxPending: 50_000 }));
+
+/**
+ * Emits `n` events round-robin over the department emitters, in chunks of 500 with up to 8
+ * chunks in flight (what busy departments do); returns once every emit was acknowledged.
+ */
+async function emitAll(emitters: ReturnType<typeof departmentEmitters>, n: number, journeys: number): Promise<void> {
+  const CHUNK = 500;
+  const inFlight = new Set<Promise<unknown>>();
+  for (let i = 0; i < n; i += CHUNK) {
+    const emitter = emitters[(i / CHUNK) % emitters.length]!;
+    const p = emitter.emitMany(Array.from({ length: Math.min(CHUNK, n - i) }, (_, k) => emitInput(i + k, journeys)));
+    inFlight.add(p);
+    void p.finally(() => inFlight.delete(p));
+    if (inFlight.size >= 8) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+}
+
+/** A whole envelope around an emit input, as the emitter would complete it, for the store-alone rows. */
+function storedInput(input: EmitInput): JourneyEvent {
+  return { id: crypto.randomUUID(), department: 'Intake', occurredAt: new Date().toISOString(), schemaVersion: 1, ...input } as unknown as JourneyEvent;
 }
 
 /** Each phase starts on an empty stream with no other consumer. */
@@ -225,18 +239,9 @@ async function endToEnd(url: string, dir: string, label: string, n: number, jour
   const store = getSQLiteEventStore({ path: join(dir, `${label}.db`) });
   // a fresh durable per run so that runs do not share a backlog
   const ingest = await startIngest({ bus, store, batchSize: 2000, consumer: { durable: `ingest-${label}` } });
-  const emitters = DEPARTMENTS.map((department) => createEmitter({ department, bus, maxPending: 50_000 }));
+  const emitters = departmentEmitters(bus);
   const t0 = performance.now();
-  const CHUNK = 500;
-  const inFlight = new Set<Promise<unknown>>();
-  for (let i = 0; i < n; i += CHUNK) {
-    const emitter = emitters[(i / CHUNK) % emitters.length]!;
-    const p = emitter.emitMany(Array.from({ length: Math.min(CHUNK, n - i) }, (_, k) => emitInput(i + k, journeys)));
-    inFlight.add(p);
-    void p.finally(() => inFlight.delete(p));
-    if (inFlight.size >= 8) await Promise.race(inFlight);
-  }
-  await Promise.all(inFlight);
+  await emitAll(emitters, n, journeys);
   const published = performance.now();
   while (ingest.counters.appended < n) await new Promise((r) => setTimeout(r, 2));
   const seconds = (performance.now() - t0) / 1000;

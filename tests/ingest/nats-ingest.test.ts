@@ -8,7 +8,8 @@ import { getSQLiteEventStore, type EventStore } from '@journeys/event-store';
 import { createEmitter, EmitRejectedError, type EmitInput } from '@journeys/emitter';
 import { startIngest, type IngestHandle } from '@journeys/ingest';
 import { natsServerAvailable, startNatsServer, type NatsServerHandle } from '../support/nats.ts';
-import { ingestUser, natsConfig, PASSWORDS, tempDir, waitFor, withOutage, workStarted } from './helpers.ts';
+import { ingestUser, natsConfig, PASSWORDS, tempDir, waitFor, workStarted } from './helpers.ts';
+import { withOutage } from '../support/store-outage.ts';
 
 const quiet = pino({ level: 'silent' });
 

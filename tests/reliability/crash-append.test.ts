@@ -1,11 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { getSQLiteEventStore } from '@journeys/event-store';
 import { createProjectionRunner } from '@journeys/projections';
 import { digestOf, rebuildDigest } from '../support/read-models.ts';
-import { REPO_ROOT } from '../support/serve-process.ts';
+import { runAndKillAfterAcks } from '../support/kill-after-acks.ts';
 import { tempDir } from '../ingest/helpers.ts';
 import { seededRandom } from './support/load.ts';
 
@@ -20,31 +19,6 @@ import { seededRandom } from './support/load.ts';
 const WRITER = fileURLToPath(new URL('./support/append-writer.ts', import.meta.url));
 const ROUNDS = 5;
 const AS_OF = '2026-02-20T00:00:00Z';
-
-function runAndKill(db: string, checkpointDir: string, round: number, delayMs: number): Promise<string[]> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WRITER, db, checkpointDir, String(round)], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const acked: string[] = [];
-  let buffer = '';
-  child.stdout.on('data', (d: Buffer) => {
-    buffer += d.toString();
-    const lines = buffer.split('\n');
-    buffer = lines.pop()!;
-    for (const line of lines) {
-      if (!line.startsWith('acked ')) continue;
-      // the random moment counts from the first acknowledged batch: the process is under way
-      if (acked.length === 0) setTimeout(() => child.kill('SIGKILL'), delayMs);
-      acked.push(line.slice('acked '.length));
-    }
-  });
-  return new Promise((resolve, reject) =>
-    child.on('exit', (_code, signal) => (signal === 'SIGKILL' ? resolve(acked) : reject(new Error(`the writer exited on its own: ${stderr}`)))),
-  );
-}
 
 describe('crash: a process killed in the middle of an append batch', () => {
   const dir = tempDir('journeys-crash-append-');
@@ -62,7 +36,8 @@ describe('crash: a process killed in the middle of an append batch', () => {
       for (let round = 1; round <= ROUNDS; round++) {
         // When the writer is killed at a random moment
         const delayMs = rand.between(50, 1500);
-        const acked = await runAndKill(db, checkpointDir, round, delayMs);
+        // (the random moment counts from the first acknowledged batch: the process is under way)
+        const acked = await runAndKillAfterAcks({ script: WRITER, args: [db, checkpointDir, String(round)], killAfter: 1, delayMs });
         for (const label of acked) ackedAll.add(label);
 
         // Then every batch in the store is whole, and every acknowledged one is there

@@ -1,14 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { createAuth } from '@journeys/api';
-import { connectNatsBus, type NatsBus } from '@journeys/bus';
-import { getSQLiteEventStore, type EventStore } from '@journeys/event-store';
-import { natsServerAvailable, startNatsServer, type NatsServerHandle } from '../support/nats.ts';
-import { httpDigest, rebuildDigest } from '../support/read-models.ts';
-import { startServeProcess, type ServeProcess } from '../support/serve-process.ts';
-import { tempDir } from '../ingest/helpers.ts';
-import { expectExactlyOnce, waitFor, waitForConsumerDrained } from './support/checks.ts';
+import { describe, expect, it } from 'vitest';
+import { natsServerAvailable } from '../support/nats.ts';
+import { startServeProcess } from '../support/serve-process.ts';
+import { expectEveryEventStoredOnce, expectReadModelsEqualRebuild, useCrashRig } from './support/crash-rig.ts';
 import { FULL_SCALE, liveLoad, seededRandom, sendAll, type SendStats } from './support/load.ts';
 
 /**
@@ -27,44 +20,23 @@ const LOAD_SECONDS = 15;
 const AS_OF = '2026-01-20T00:00:00Z';
 
 describe.skipIf(!natsServerAvailable())('crash: journey serve killed during a load over NATS', () => {
-  let nats: NatsServerHandle | undefined;
-  let dir: ReturnType<typeof tempDir> | undefined;
-  let bus: NatsBus | undefined;
-  let store: EventStore | undefined;
-  let serve: ServeProcess | undefined;
-
-  afterAll(async () => {
-    await serve?.kill();
-    await bus?.close();
-    await store?.close();
-    await nats?.stop();
-    dir?.remove();
-  });
+  const crash = useCrashRig('crash-serve');
 
   it(
     `keeps every acknowledged event exactly once through ${ROUNDS} SIGKILLs, and the read models equal a rebuild`,
     async () => {
       const rand = seededRandom('crash-serve');
-      nats = await startNatsServer();
-      dir = tempDir('journeys-crash-serve-');
-      const db = join(dir.path, 'journeys.db');
-      const secret = randomBytes(32).toString('base64url');
-      const env = { JOURNEY_STORE: `sqlite:${db}`, NATS_URL: nats.url, JOURNEY_AUTH_SECRET: secret };
-      const auth = createAuth({ secret });
-      const adminToken = await auth.sign({ role: 'admin' });
-      const analystToken = await auth.sign({ role: 'analyst' });
-
       // Given the serving process and a load of EVENTS events, half over NATS, half over HTTP
-      serve = await startServeProcess({ env });
+      const rig = await crash.start();
+      const adminToken = await rig.auth.sign({ role: 'admin' });
+      const analystToken = await rig.auth.sign({ role: 'analyst' });
       let up = true;
-      bus = await connectNatsBus({ servers: nats.url, name: 'crash-test-sender' });
       const events = liveLoad(EVENTS, 'crash');
       const stats: SendStats = { acked: new Set(), retries: 0, busAcks: 0, httpAcks: 0 };
       let sendError: unknown;
-      const sending = sendAll({ events, bus, batch: 250, httpUrl: () => (up ? serve!.url : undefined), token: adminToken, stats, ratePerSecond: EVENTS / LOAD_SECONDS }).catch(
+      const sending = sendAll({ events, bus: rig.bus, batch: 250, httpUrl: () => (up ? rig.serve.url : undefined), token: adminToken, stats, ratePerSecond: EVENTS / LOAD_SECONDS }).catch(
         (err: unknown) => (sendError = err),
       );
-      store = getSQLiteEventStore({ path: db });
 
       // When it is SIGKILLed at random moments while the load runs, and started again each time
       const kills: Array<{ round: number; afterMs: number; storedAtKill: number; ackedAtKill: number }> = [];
@@ -72,10 +44,10 @@ describe.skipIf(!natsServerAvailable())('crash: journey serve killed during a lo
         const afterMs = rand.between(300, 2500);
         await new Promise((r) => setTimeout(r, afterMs));
         up = false;
-        await serve.kill();
-        kills.push({ round, afterMs, storedAtKill: await store.headPosition(), ackedAtKill: stats.acked.size });
+        await rig.serve.kill();
+        kills.push({ round, afterMs, storedAtKill: await rig.store.headPosition(), ackedAtKill: stats.acked.size });
         await new Promise((r) => setTimeout(r, rand.between(0, 500)));
-        serve = await startServeProcess({ env });
+        rig.serve = await startServeProcess({ env: rig.env });
         up = true;
       }
       await sending;
@@ -84,33 +56,18 @@ describe.skipIf(!natsServerAvailable())('crash: journey serve killed during a lo
       // the kills really landed during the load
       expect(kills.filter((k) => k.ackedAtKill < EVENTS).length).toBeGreaterThanOrEqual(3);
 
-      // Then, once ingest has caught up (un-acked deliveries of a killed process come back after the ack wait)
-      await waitFor('every event stored', async () => (await store!.headPosition()) >= EVENTS, 120_000);
-      await waitForConsumerDrained(bus);
-      const sent = new Set(events.map((e) => e.id));
-      expect(stats.acked.size).toBe(EVENTS);
-      const { stored } = await expectExactlyOnce(store, stats.acked, sent);
-      expect(stored).toBe(EVENTS);
-      expect(await bus.deadLetters()).toEqual([]);
+      // Then every acknowledged event is stored exactly once
+      await expectEveryEventStoredOnce(rig, events, stats.acked);
 
       // and the restarted process's read models equal a rebuild from scratch
-      const reference = await rebuildDigest(store, AS_OF);
-      const sample = (ids: string[]) => ids.filter((_, i) => i % 25 === 0);
-      await waitFor('the projections to catch up', async () => {
-        const ready = await fetch(`${serve!.url}/readyz`);
-        const body = (await ready.json()) as { checks?: { projections?: { lag?: number } } };
-        return body.checks?.projections?.lag === 0;
-      });
-      const { position: _p, ...expected } = reference;
-      const expectedSampled = { ...expected, statuses: Object.fromEntries(sample(Object.keys(expected.statuses).sort()).map((id) => [id, expected.statuses[id]])) };
-      expect(reference.journeys).toBe(EVENTS / 10);
-      expect(await httpDigest(serve.url, analystToken, AS_OF, sample)).toEqual(expectedSampled);
+      const rebuilt = await expectReadModelsEqualRebuild(rig, analystToken, AS_OF);
+      expect(rebuilt.reference.journeys).toBe(EVENTS / 10);
 
       // and after a graceful restart, resuming from the projections' checkpoint, still the same
-      await serve.stop();
-      serve = await startServeProcess({ env });
-      expect(serve.stderr()).toMatch(/projections resumed from their checkpoint/);
-      expect(await httpDigest(serve.url, analystToken, AS_OF, sample)).toEqual(expectedSampled);
+      await rig.serve.stop();
+      rig.serve = await startServeProcess({ env: rig.env });
+      expect(rig.serve.stderr()).toMatch(/projections resumed from their checkpoint/);
+      expect(await rebuilt.overHttp(rig.serve.url)).toEqual(rebuilt.expected);
     },
     240_000,
   );

@@ -19,11 +19,9 @@ describe('bus outage', () => {
     await h.rt.bus.close();
     const admin = await h.token('admin');
     const id = randomUUID();
-    const res = await h.http('/api/events', {
-      method: 'POST',
-      token: admin,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
+    const res = await h.post(
+      '/api/events',
+      {
         id,
         type: 'CustomerWaitEnded',
         journeyId: 'j',
@@ -31,8 +29,9 @@ describe('bus outage', () => {
         occurredAt: '2026-03-01T10:00:00Z',
         schemaVersion: 1,
         data: {},
-      }),
-    });
+      },
+      admin,
+    );
     expect(res.status).toBe(503);
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(res.headers.get('retry-after')).toBeTruthy();

@@ -53,11 +53,9 @@ async function getJson<T extends z.ZodType>(path: string, token: string, schema:
 describe('POST /api/events', () => {
   it('accepts one event, answers 202 with its id once the bus took it, and the projections show it', async () => {
     const id = randomUUID();
-    const res = await h.http('/api/events', {
-      method: 'POST',
-      token: admin,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
+    const res = await h.post(
+      '/api/events',
+      {
         id,
         type: 'JourneyStarted',
         journeyId: 'single-1',
@@ -65,8 +63,9 @@ describe('POST /api/events', () => {
         occurredAt: '2026-03-03T08:00:00Z',
         schemaVersion: 1,
         data: { journeyType: 'claim', channel: 'phone', customerRef: 'c9' },
-      }),
-    });
+      },
+      admin,
+    );
     expect(res.status).toBe(202);
     expect(AcceptedSchema.parse(await res.json())).toEqual({ accepted: 1, ids: [id] });
     await h.settle();
@@ -74,12 +73,11 @@ describe('POST /api/events', () => {
   });
 
   it('fills in a missing id, occurredAt and schemaVersion and returns the id', async () => {
-    const res = await h.http('/api/events', {
-      method: 'POST',
-      token: admin,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ type: 'CustomerNotified', journeyId: 'single-1', department: 'Intake', data: { channel: 'sms' } }),
-    });
+    const res = await h.post(
+      '/api/events',
+      { type: 'CustomerNotified', journeyId: 'single-1', department: 'Intake', data: { channel: 'sms' } },
+      admin,
+    );
     expect(res.status).toBe(202);
     const body = AcceptedSchema.parse(await res.json());
     expect(body.ids[0]).toMatch(/^[0-9a-f-]{36}$/);
@@ -88,12 +86,7 @@ describe('POST /api/events', () => {
   it('lets a department token publish its own events, as named by the organisation', async () => {
     const intake = await h.token('department:intake');
     const events = journeyEvents('dept-1').slice(0, 3);
-    const res = await h.http('/api/events', {
-      method: 'POST',
-      token: intake,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(events),
-    });
+    const res = await h.post('/api/events', events, intake);
     expect(res.status).toBe(202);
     expect(((await res.json()) as { ids: string[] }).ids).toEqual(events.map((e) => (e as { id: string }).id));
   });
@@ -101,12 +94,7 @@ describe('POST /api/events', () => {
   it('takes a retry of the same ids without storing anything twice', async () => {
     const events = journeyEvents('retry-1').slice(0, 2);
     for (let i = 0; i < 2; i++) {
-      const res = await h.http('/api/events', {
-        method: 'POST',
-        token: admin,
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(events),
-      });
+      const res = await h.post('/api/events', events, admin);
       expect(res.status).toBe(202);
     }
     await h.settle();
@@ -275,12 +263,7 @@ describe('operations', () => {
   });
 
   it('issues tokens to admin (for the widget) that open exactly one status', async () => {
-    const res = await h.http('/api/tokens', {
-      method: 'POST',
-      token: admin,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ role: 'customer', journeyId: 'loan-2', ttl: '10m' }),
-    });
+    const res = await h.post('/api/tokens', { role: 'customer', journeyId: 'loan-2', ttl: '10m' }, admin);
     expect(res.status).toBe(201);
     const { token } = (await res.json()) as { token: string };
     expect((await h.http('/api/journeys/loan-2/status', { token })).status).toBe(200);

@@ -25,12 +25,7 @@ async function stream(path: string, headers: Record<string, string> = {}): Promi
 
 async function post(event: object): Promise<void> {
   const admin = await h.token('admin');
-  const res = await h.http('/api/events', {
-    method: 'POST',
-    token: admin,
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(event),
-  });
+  const res = await h.post('/api/events', event, admin);
   expect(res.status).toBe(202);
 }
 

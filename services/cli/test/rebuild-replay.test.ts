@@ -59,4 +59,19 @@ describe('journey rebuild and journey replay', () => {
       expect(r.stderr).toMatch(/^journey: --as-of .* is not a (time|calendar date)/);
     }
   });
+
+  it('refuses a store that does not exist, for rebuild, replay and audit verify alike, and creates nothing', () => {
+    const missing = join(dir, 'missing.db');
+    for (const args of [['rebuild', '--no-progress'], ['replay', '--as-of', '2026-03-01'], ['audit', 'verify']]) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', main, ...args], {
+        cwd: root,
+        env: { ...env, JOURNEY_STORE: `sqlite:${missing}` },
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(r.status, args.join(' ')).toBe(1);
+      expect(r.stderr).toBe(`journey: no event store at ${missing} (JOURNEY_STORE=sqlite:${missing})\n`);
+      expect(existsSync(missing)).toBe(false);
+    }
+  });
 });

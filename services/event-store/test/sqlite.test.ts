@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import type { StoredEvent } from '@journeys/contracts';
 import { StoreConfigError, WrongExpectedRevisionError, getSQLiteEventStore, openEventStore, parseStoreLocation } from '../src/index.ts';
 import { describeEventStoreContract } from './contract.ts';
 import { collect, many } from './fixtures.ts';
+import { runAndKillAfterAcks } from '../../../tests/support/kill-after-acks.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'journeys-store-'));
 let counter = 0;
@@ -100,35 +100,10 @@ describe('SQLite store: tamper detection', () => {
 });
 
 describe('SQLite store: crash safety', () => {
-  const repo = fileURLToPath(new URL('../../../', import.meta.url));
   const writer = fileURLToPath(new URL('./crash-writer.ts', import.meta.url));
-
-  /** Starts a writer child on `path`; kills it with SIGKILL `delayMs` after its 3rd acknowledged batch. */
-  function runAndKill(path: string, round: number, delayMs: number): Promise<number> {
-    const child = spawn(process.execPath, ['--import', 'tsx', writer, path, '3000', String(round)], {
-      cwd: repo,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    return new Promise<number>((resolveAcked, reject) => {
-      let count = 0;
-      let buffer = '';
-      child.stdout.on('data', (d: Buffer) => {
-        buffer += d.toString();
-        const lines = buffer.split('\n');
-        buffer = lines.pop()!;
-        for (const line of lines) {
-          if (!line.startsWith('acked')) continue;
-          count++;
-          if (count === 3) setTimeout(() => child.kill('SIGKILL'), delayMs);
-        }
-      });
-      child.on('exit', (_code, signal) =>
-        signal === 'SIGKILL' ? resolveAcked(count) : reject(new Error(`writer exited without being killed: ${stderr}`)),
-      );
-    });
-  }
+  /** Starts a writer child on `path`; kills it with SIGKILL `delayMs` after its 3rd acknowledged batch; resolves with how many were acknowledged. */
+  const runAndKill = async (path: string, round: number, delayMs: number): Promise<number> =>
+    (await runAndKillAfterAcks({ script: writer, args: [path, '3000', String(round)], killAfter: 3, delayMs })).length;
 
   it('a writer killed with SIGKILL mid-append leaves whole batches only, keeps every acknowledged one, and the chain verifies', async () => {
     const path = freshPath();

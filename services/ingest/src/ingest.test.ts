@@ -6,7 +6,8 @@ import { pino } from 'pino';
 import { randomUUID } from 'node:crypto';
 import type { JourneyEvent } from '@journeys/contracts';
 import { createInProcessBus, type InProcessBus } from '@journeys/bus';
-import { getSQLiteEventStore, StoreUnavailableError, type EventStore, type StreamBatch } from '@journeys/event-store';
+import { getSQLiteEventStore, type EventStore } from '@journeys/event-store';
+import { withOutage } from '../../../tests/support/store-outage.ts';
 import { startIngest, type IngestHandle } from './index.ts';
 
 const quiet = pino({ level: 'silent' });
@@ -20,29 +21,6 @@ async function waitFor(what: string, check: () => boolean | Promise<boolean>, ti
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-/** The real store, with appends (single or multi-stream) failing while `down` says so (an outage). */
-function withOutage(store: EventStore, down: (stream: string) => boolean): EventStore {
-  return new Proxy(store, {
-    get(target, prop, receiver) {
-      if (prop === 'append') {
-        return (stream: string, ...rest: unknown[]) => {
-          if (down(stream)) return Promise.reject(new StoreUnavailableError('the store is down (test)'));
-          return (target.append as (...a: unknown[]) => unknown)(stream, ...rest);
-        };
-      }
-      // one transaction for several streams fails when any of them is down
-      if (prop === 'appendMany' && target.appendMany) {
-        return (batches: readonly StreamBatch[]) => {
-          if (batches.some((b) => down(b.stream))) return Promise.reject(new StoreUnavailableError('the store is down (test)'));
-          return target.appendMany!(batches);
-        };
-      }
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
 }
 
 describe('ingest on the in-process bus (no NATS)', () => {

@@ -20,6 +20,8 @@ export interface Harness {
   token(role: Role, options?: { journeyId?: string; ttlSeconds?: number }): Promise<string>;
   /** fetch against the server, with a bearer token when given. */
   http(path: string, init?: RequestInit & { token?: string }): Promise<Response>;
+  /** POST of `body` as JSON, with a bearer token when given. */
+  post(path: string, body: unknown, token?: string): Promise<Response>;
   /** Publishes through POST /api/events as admin and waits until the read models show them. */
   publish(events: object[]): Promise<string[]>;
   /** Waits until the store holds `count` events and the projections reflect them. */
@@ -65,13 +67,16 @@ export async function startHarness(
       if (token !== undefined) h2.set('authorization', `Bearer ${token}`);
       return fetch(rt.url + path, { ...rest, headers: h2 });
     },
-    async publish(events) {
-      const res = await h.http('/api/events', {
+    post(path, body, token) {
+      return h.http(path, {
         method: 'POST',
-        token: adminToken,
+        ...(token !== undefined ? { token } : {}),
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(events),
+        body: JSON.stringify(body),
       });
+    },
+    async publish(events) {
+      const res = await h.post('/api/events', events, adminToken);
       if (res.status !== 202) throw new Error(`publish failed: ${res.status} ${await res.text()}`);
       const body = (await res.json()) as { ids: string[] };
       await h.settle();

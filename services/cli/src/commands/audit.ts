@@ -9,15 +9,9 @@ export function register(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const { CliError } = await import('../errors.ts');
       const { loadConfig } = await import('../config.ts');
-      const { openEventStore } = await import('@journeys/event-store');
+      const { openExistingStore } = await import('../existing-store.ts');
       const config = loadConfig();
-      if (config.storeLocation.kind === 'sqlite') {
-        const { existsSync } = await import('node:fs');
-        // Opening a missing file would create an empty store and call it intact.
-        if (!existsSync(config.storeLocation.path))
-          throw new CliError(`no event store at ${config.storeLocation.path} (JOURNEY_STORE=${config.store})`);
-      }
-      const store = openEventStore(config.store);
+      const store = openExistingStore(config);
       try {
         const tty = process.stderr.isTTY;
         let last = 0;

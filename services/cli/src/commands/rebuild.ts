@@ -16,17 +16,14 @@ export function register(program: Command): void {
       const path = await import('node:path');
       const { CliError } = await import('../errors.ts');
       const { loadConfig, projectionCheckpointDir } = await import('../config.ts');
-      const { openEventStore } = await import('@journeys/event-store');
+      const { openExistingStore } = await import('../existing-store.ts');
       const { createProjectionRunner, writeSnapshot, SNAPSHOT_FILE } = await import('@journeys/projections');
       const batchSize = Number(opts.batchSize);
       if (!Number.isInteger(batchSize) || batchSize < 1) throw new CliError(`--batch-size must be a positive integer, not ${JSON.stringify(opts.batchSize)}`);
 
       const config = loadConfig();
-      // Opening a missing file would create an empty store and report on nothing, successfully.
-      if (config.storeLocation.kind === 'sqlite' && !(await import('node:fs')).existsSync(config.storeLocation.path))
-        throw new CliError(`no event store at ${config.storeLocation.path} (JOURNEY_STORE=${config.store})`);
+      const store = openExistingStore(config);
       const checkpointDir = projectionCheckpointDir(config);
-      const store = openEventStore(config.store);
       try {
         const head = await store.headPosition();
         // Rebuild means from the first event: an old checkpoint would only be continued from.

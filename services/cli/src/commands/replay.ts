@@ -24,14 +24,11 @@ export function register(program: Command): void {
         throw new CliError('--journey-type must be 1 to 128 characters');
       }
       const { loadConfig, projectionCheckpointDir } = await import('../config.ts');
-      const { openEventStore } = await import('@journeys/event-store');
+      const { openExistingStore } = await import('../existing-store.ts');
       const { createProjectionRunner } = await import('@journeys/projections');
       const config = loadConfig();
-      // Opening a missing file would create an empty store and report on nothing, successfully.
-      if (config.storeLocation.kind === 'sqlite' && !(await import('node:fs')).existsSync(config.storeLocation.path))
-        throw new CliError(`no event store at ${config.storeLocation.path} (JOURNEY_STORE=${config.store})`);
+      const store = openExistingStore(config);
       const checkpointDir = projectionCheckpointDir(config);
-      const store = openEventStore(config.store);
       try {
         const runner = createProjectionRunner({ store, ...(checkpointDir ? { checkpointDir } : {}) });
         await runner.start();

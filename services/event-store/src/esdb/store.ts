@@ -408,12 +408,21 @@ export function getEventStoreDBEventStore(options: EventStoreDBEventStoreOptions
 
     async ping(): Promise<boolean> {
       if (closed) return false;
-      try {
+      // The client's first call (getSupportedMethods) has no deadline: against a server that
+      // accepts TCP but never answers, the read below would wait forever. Bound it ourselves.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), 5000);
+      });
+      const attempt = (async () => {
         const { client } = await connect();
         await client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 1, deadline: 3000 }).toArray();
         return true;
-      } catch {
-        return false;
+      })().catch(() => false);
+      try {
+        return await Promise.race([attempt, timeout]);
+      } finally {
+        clearTimeout(timer);
       }
     },
 
