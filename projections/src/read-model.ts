@@ -219,9 +219,8 @@ export class JourneyReadModel implements JourneyQueries {
     if (prev !== null) {
       const { version, ...rest } = prev;
       if (JSON.stringify(rest) === JSON.stringify(next)) return prev;
-      // Versions come from store positions so they survive a restart, and always grow.
-      rec.status = { ...next, version: Math.max(version + 1, rec.maxPosition) };
-    } else rec.status = { ...next, version: rec.maxPosition };
+      rec.status = { ...next, version: Math.max(version + 1, statusVersionBase(rec)) };
+    } else rec.status = { ...next, version: statusVersionBase(rec) };
     return rec.status;
   }
 
@@ -346,4 +345,14 @@ function decodeCursor(cursor: string): [number, string] {
 
 export function createReadModel(options?: ReadModelOptions): JourneyReadModel {
   return new JourneyReadModel(options);
+}
+
+/**
+ * A customer status version counts the journey's own distinct events, twice, so that a change
+ * made by time alone (on track → late) can take the odd number in between. It always grows,
+ * comes out the same after a restart, and says nothing about other journeys (a global store
+ * position would tell a customer how busy the whole company is).
+ */
+function statusVersionBase(rec: JourneyRecord): number {
+  return rec.events.length * 2;
 }

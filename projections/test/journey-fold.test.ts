@@ -86,6 +86,19 @@ describe('customer status', () => {
   });
 });
 
+describe('customer status version', () => {
+  it('depends on the journey alone, not on how much else the store holds', () => {
+    // Given the same journey stored after 1 000 events of other journeys, and on its own
+    const busy = createReadModel({ clock: () => NOW });
+    busy.apply(positioned(claim.slice(0, 3), 1_000), { eager: true });
+    const quiet = createReadModel({ clock: () => NOW });
+    quiet.apply(positioned(claim.slice(0, 3)), { eager: true });
+    // Then its version is the same in both, and small: nothing about the company's volume leaks
+    expect(busy.customerStatus('c1')!.version).toBe(quiet.customerStatus('c1')!.version);
+    expect(busy.customerStatus('c1')!.version).toBeLessThan(1_000);
+  });
+});
+
 describe('SLA', () => {
   const open = (promisedBy: string) =>
     model([ev('JourneyStarted', 'j', 'intake', '2026-03-01T00:00:00Z', { journeyType: 'x', channel: 'web', customerRef: 'c', promisedBy })]).timeline('j')!.sla.state;

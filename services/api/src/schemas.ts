@@ -23,7 +23,9 @@ export const JourneyIdParamSchema = z.strictObject({ id: JourneyIdSchema });
 export const JourneyListQuerySchema = z.strictObject({
   journeyType: z.string().min(1).max(128).optional(),
   department: z.string().min(1).max(128).optional(),
-  state: z.enum(JOURNEY_STATES).optional(),
+  // PRODUCT.md names the customer-facing value `waiting-on-you`; the analyst's name for the same
+  // state is `waiting-on-customer`. Both are accepted.
+  state: z.preprocess((v) => (v === 'waiting-on-you' ? 'waiting-on-customer' : v), z.enum(JOURNEY_STATES)).optional(),
   breached: bool.optional().describe('true: only journeys past their promised date'),
   cursor: cursor.optional(),
   limit: limit(500, 50),

@@ -127,6 +127,10 @@ describe('journeys', () => {
     expect(assessment.items.map((j) => j.journeyId)).toEqual(expect.arrayContaining(journeys));
     const breached = await getJson('/api/journeys?breached=true', analyst, page(JourneySummarySchema));
     expect(breached.items.map((j) => j.journeyId)).toEqual(['claim-2']);
+    // PRODUCT.md's customer-facing name for waiting on the customer is accepted as the same filter.
+    const waiting = await getJson('/api/journeys?state=waiting-on-customer', analyst, page(JourneySummarySchema));
+    const waitingOnYou = await getJson('/api/journeys?state=waiting-on-you', analyst, page(JourneySummarySchema));
+    expect(waitingOnYou.items).toEqual(waiting.items);
   });
 
   it('refuses a cursor issued for another filter', async () => {

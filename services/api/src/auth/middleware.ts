@@ -60,7 +60,7 @@ export function authorize(permission: Permission): RequestHandler {
   return (req, _res, next) => {
     const principal = principalOf(req);
     if (!can(principal, permission)) {
-      throw forbidden(`A ${principal.kind} token may not do this (needs ${permission}).`);
+      throw forbidden(`${/^[aeiou]/.test(principal.kind) ? 'An' : 'A'} ${principal.kind} token may not do this (needs ${permission}).`);
     }
     next();
   };

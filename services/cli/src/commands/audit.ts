@@ -11,7 +11,7 @@ export function register(program: Command): void {
       const { loadConfig } = await import('../config.ts');
       const { openExistingStore } = await import('../existing-store.ts');
       const config = loadConfig();
-      const store = openExistingStore(config);
+      const store = await openExistingStore(config);
       try {
         const tty = process.stderr.isTTY;
         let last = 0;

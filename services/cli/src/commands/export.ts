@@ -31,7 +31,7 @@ export function register(program: Command): void {
       };
       const from = bound('from', flags.from);
       const to = bound('to', flags.to);
-      const { openEventStore, parseStoreLocation, DEFAULT_STORE } = await import('@journeys/event-store');
+      const { parseStoreLocation, DEFAULT_STORE } = await import('@journeys/event-store');
       const { createWriteStream, existsSync } = await import('node:fs');
       const connection = flags.store ?? process.env.JOURNEY_STORE ?? DEFAULT_STORE;
       let location;
@@ -44,7 +44,8 @@ export function register(program: Command): void {
       if (location.kind === 'sqlite' && !existsSync(location.path)) throw new CliError(`no event store at ${location.path} (${connection})`);
       const { finished } = await import('node:stream/promises');
       const { progressReporter } = await import('./import.ts');
-      const store = openEventStore(connection);
+      const { openReachableStore } = await import('../existing-store.ts');
+      const store = await openReachableStore(connection);
       const out = flags.out !== undefined ? createWriteStream(flags.out) : process.stdout;
       const progress = await progressReporter('export');
       // `journey export ... | head` closes the pipe early: stop quietly, as other Unix tools do.

@@ -79,7 +79,7 @@ export function register(program: Command): void {
     .option('--store <connection>', 'store (default: JOURNEY_STORE or sqlite:./data/journeys.db)')
     .action(async (file: string, flags: ImportFlags) => {
       const { importLog, describeDropped, LogFormatError, ImportAppendError, LOG_FORMATS } = await import('@journeys/interop');
-      const { openEventStore } = await import('@journeys/event-store');
+      const { DEFAULT_STORE } = await import('@journeys/event-store');
       if (flags.format !== undefined && !(LOG_FORMATS as readonly string[]).includes(flags.format)) {
         throw new CliError(`--format must be one of ${LOG_FORMATS.join(', ')}`);
       }
@@ -88,7 +88,8 @@ export function register(program: Command): void {
       if (flags.delimiter !== undefined && flags.delimiter.length !== 1 && flags.delimiter !== '\\t') {
         throw new CliError('--delimiter must be one character (\\t for tab)');
       }
-      const store = openEventStore(flags.store ?? process.env.JOURNEY_STORE);
+      const { openReachableStore } = await import('../existing-store.ts');
+      const store = await openReachableStore(flags.store ?? process.env.JOURNEY_STORE ?? DEFAULT_STORE);
       const progress = await progressReporter('import');
       try {
         const result = await importLog(store, file, {

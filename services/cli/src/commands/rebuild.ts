@@ -22,7 +22,7 @@ export function register(program: Command): void {
       if (!Number.isInteger(batchSize) || batchSize < 1) throw new CliError(`--batch-size must be a positive integer, not ${JSON.stringify(opts.batchSize)}`);
 
       const config = loadConfig();
-      const store = openExistingStore(config);
+      const store = await openExistingStore(config);
       const checkpointDir = projectionCheckpointDir(config);
       try {
         const head = await store.headPosition();

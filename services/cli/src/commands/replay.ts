@@ -27,7 +27,7 @@ export function register(program: Command): void {
       const { openExistingStore } = await import('../existing-store.ts');
       const { createProjectionRunner } = await import('@journeys/projections');
       const config = loadConfig();
-      const store = openExistingStore(config);
+      const store = await openExistingStore(config);
       const checkpointDir = projectionCheckpointDir(config);
       try {
         const runner = createProjectionRunner({ store, ...(checkpointDir ? { checkpointDir } : {}) });

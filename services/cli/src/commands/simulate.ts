@@ -112,12 +112,12 @@ Examples:
           sink = emitterSink({ bus });
           cleanup.push(() => sink.close());
         } else {
-          const { openEventStore } = await import('@journeys/event-store');
+          const { openReachableStore } = await import('../existing-store.ts');
           let store;
           try {
-            store = openEventStore(target.connection);
+            store = await openReachableStore(target.connection);
           } catch (err) {
-            throw new CliError((err as Error).message);
+            throw err instanceof CliError ? err : new CliError((err as Error).message);
           }
           cleanup.push(() => store.close());
           if (opts.direct) {
