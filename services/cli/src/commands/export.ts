@@ -59,7 +59,7 @@ export function register(program: Command): void {
           ...(flags.journey !== undefined ? { journeyId: flags.journey } : {}),
           ...(from !== undefined ? { from } : {}),
           ...(to !== undefined ? { to } : {}),
-          onProgress: (n) => progress.update('events', n, 0, 'events'),
+          onProgress: (n) => progress.update('written', n, 0, 'events'),
         });
         progress.stop();
         if (out !== process.stdout) {

@@ -173,7 +173,7 @@ Examples:
         }
       } catch (err) {
         if (err instanceof CliError) throw err;
-        throw new CliError(`simulation stopped: ${(err as Error).message}`);
+        throw new CliError(`simulation stopped while sending to ${describe(target, Boolean(opts.direct))}: ${(err as Error).message}`);
       } finally {
         await closeAll();
       }
