@@ -164,7 +164,7 @@ describe('access control: every route × every role', () => {
     const asBilling = { ...intakeEvent(), department: 'Billing' };
     const lookalike = { ...intakeEvent(), department: 'Intake-2' };
     for (const body of [asBilling, [intakeEvent(), asBilling], [lookalike], [intakeEvent(), intakeEvent(), { ...asBilling, department: 'Assessment' }]]) {
-      const res = await h.post('/api/events', body, tokens.department!);
+      const res = await h.post('/api/events', body, tokens.department);
       expect(res.status).toBe(403);
       expect(((await res.json()) as { problems: Array<{ code: string }> }).problems.some((p) => p.code === 'forbidden_department')).toBe(true);
     }
