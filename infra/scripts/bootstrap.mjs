@@ -4,7 +4,7 @@
 // are missing, the apt packages the test suite needs when run as root, then runs the work.
 // Plain JavaScript on purpose: nothing is installed yet when it starts.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -65,13 +65,19 @@ if (mode === 'test') {
     }
   }
   const results = join(root, '.vitest-results.json');
+  rmSync(results, { force: true }); // never read an earlier run's totals
   const status = pn(['exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}`, ...rest]);
   // The landing check reads one plain line, not vitest's own summary.
   let passed = 0, failed = 0, skipped = 0;
   try {
     const report = JSON.parse(readFileSync(results, 'utf8'));
     passed = report.numPassedTests;
-    failed = report.numFailedTests + (report.numFailedTestSuites ?? 0) - (report.testResults ?? []).filter((s) => s.status === 'failed' && s.assertionResults?.some((a) => a.status === 'failed')).length;
+    // A test file that failed without a failing test (an import error, a crashed hook) counts
+    // as one failure; vitest's numFailedTestSuites also counts describe blocks, so not that.
+    const brokenFiles = (report.testResults ?? []).filter(
+      (file) => file.status === 'failed' && !(file.assertionResults ?? []).some((a) => a.status === 'failed'),
+    ).length;
+    failed = report.numFailedTests + brokenFiles;
     skipped = report.numPendingTests + report.numTodoTests;
   } catch {
     failed = Math.max(1, failed);
