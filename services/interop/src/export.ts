@@ -4,10 +4,11 @@ import { stringify } from 'csv-stringify/sync';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { canonicalLifecycle } from './mapping.ts';
+import { ocelCollector } from './ocel-writer.ts';
 import { ATTRIBUTES_KEY, DATA_KEY, DEFAULT_COLUMNS, ID_KEY, OUTCOME_KEY, TYPE_KEY } from './row.ts';
 import { XES_FOOTER, XES_HEADER, XES_TRACE_CLOSE, xesEvent, xesTraceOpen } from './xes-writer.ts';
 
-export const EXPORT_FORMATS = ['jsonl', 'xes', 'csv'] as const;
+export const EXPORT_FORMATS = ['jsonl', 'xes', 'csv', 'ocel'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export interface ExportOptions {
@@ -48,7 +49,9 @@ async function write(out: Writable, chunk: string): Promise<void> {
  * Streams the store's journeys to `out` as JSON Lines (our envelope, lossless), CSV or XES.
  * JSONL and CSV follow the global order in one pass. XES needs each journey's events
  * together, so it makes a first pass for the journey ids (memory: one id per journey) and
- * then reads journey by journey; every format re-imports to the same events.
+ * then reads journey by journey; those three re-import to the same events. OCEL 2.0 JSON
+ * streams the `events` array in global order and writes the objects and types after it
+ * (memory: one entry per journey and department).
  */
 export async function exportLog(store: EventStore, out: Writable, options: ExportOptions): Promise<ExportResult> {
   const filter: EventFilter = {
@@ -83,6 +86,25 @@ export async function exportLog(store: EventStore, out: Writable, options: Expor
       }
     }
     if (rows.length > 0) await write(out, stringify(rows));
+  } else if (options.format === 'ocel') {
+    const ocel = ocelCollector();
+    // Key order means nothing in JSON: the events go first so they can stream.
+    await write(out, '{"events":[');
+    let separator = '\n';
+    for await (const stored of store.readAll({ filter })) {
+      await write(out, separator + JSON.stringify(ocel.event(stored.event)));
+      separator = ',\n';
+      tick();
+    }
+    await write(out, '\n],"objects":[');
+    separator = '\n';
+    for (const object of ocel.objects()) {
+      await write(out, separator + JSON.stringify(object));
+      separator = ',\n';
+    }
+    await write(out, `\n],"objectTypes":${JSON.stringify(ocel.objectTypes())},\n"eventTypes":${JSON.stringify(ocel.eventTypes())}}\n`);
+    options.onProgress?.(events);
+    return { events, journeys: ocel.journeyCount };
   } else {
     for await (const stored of store.readAll({ filter })) journeys.add(stored.event.journeyId);
     const from = options.from !== undefined ? Date.parse(options.from) : -Infinity;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OcelDocumentSchema } from '../src/index.ts';
 import { LOGS_DIR, tempWorld, type TempWorld } from './support.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -53,6 +54,22 @@ describe('journey import / export', () => {
     expect(readFileSync(out, 'utf8')).toMatch(/<id key="identity:id" value="/);
     const reimport = await journey(['import', out, '--json'], join(world.dir, 'copy.db'));
     expect(JSON.parse(reimport.stdout)).toMatchObject({ events: 42, appended: 42, droppedTotal: 0 });
+  }, 60_000);
+
+  it('exports OCEL 2.0 JSON that parses and matches the OCEL shape', async () => {
+    const store = join(world.dir, 'ocel.db');
+    expect((await journey(['import', join(LOGS_DIR, 'running-example.xes')], store)).code).toBe(0);
+    const out = join(world.dir, 'out.ocel.json');
+    const exported = await journey(['export', '--format', 'ocel', '--out', out], store);
+    expect(exported.code).toBe(0);
+    expect(exported.stderr).toMatch(/exported 42 events of 6 journeys/);
+    const doc = OcelDocumentSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
+    expect(doc.events).toHaveLength(42);
+    expect(doc.objects.filter((o) => o.type === 'journey')).toHaveLength(6);
+
+    const bad = await journey(['export', '--format', 'ocel2'], store);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/^journey: --format must be one of jsonl, xes, csv, ocel/m);
   }, 60_000);
 
   it('a malformed file is a clear error with a non-zero exit, and nothing is imported', async () => {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { ExportFormat } from '@journeys/interop';
 import { CliError } from '../errors.ts';
 
 interface ExportFlags {
@@ -13,8 +14,8 @@ interface ExportFlags {
 export function register(program: Command): void {
   program
     .command('export')
-    .description('Export the stored journeys as JSON Lines (our envelope, lossless), CSV or XES (both readable by process-mining tools, and re-importable to the same events)')
-    .requiredOption('--format <format>', 'jsonl | xes | csv')
+    .description('Export the stored journeys as JSON Lines (our envelope, lossless), CSV or XES (both readable by process-mining tools, and re-importable to the same events) or OCEL 2.0 JSON (object-centric: journeys and departments)')
+    .requiredOption('--format <format>', 'jsonl | xes | csv | ocel')
     .option('--out <file>', 'write to this file (default: stdout)')
     .option('--journey <id>', 'only this journey')
     .option('--from <time>', 'only events that occurred at or after this ISO-8601 instant')
@@ -55,7 +56,7 @@ export function register(program: Command): void {
       });
       try {
         const result = await exportLog(store, out, {
-          format: flags.format as 'jsonl' | 'xes' | 'csv',
+          format: flags.format as ExportFormat,
           ...(flags.journey !== undefined ? { journeyId: flags.journey } : {}),
           ...(from !== undefined ? { from } : {}),
           ...(to !== undefined ? { to } : {}),
