@@ -5,9 +5,16 @@ export interface Progress {
   stop(): void;
 }
 
+/** Progress through named phases (an import reads, then appends), one bar per phase. */
+export interface PhasedProgress {
+  update(phase: string, done: number, total: number, unit: string): void;
+  stop(): void;
+}
+
 /**
  * A progress bar on stderr for long work (stdout stays clean for piping). When stderr is
- * not a terminal (CI, logs), a plain line every few seconds instead of redraws.
+ * not a terminal (CI, logs), a plain line every few seconds instead of redraws. A total of
+ * 0 means "not known" (an export streams without counting first): the count alone is shown.
  */
 export function progressBar(label: string, total: number, unit = 'events'): Progress {
   if (!process.stderr.isTTY) {
@@ -16,7 +23,8 @@ export function progressBar(label: string, total: number, unit = 'events'): Prog
     let max = total;
     let printed = '';
     const line = () => {
-      const text = `${label}: ${current}/${max} ${unit}`;
+      const of = max > 0 ? `/${max} ${unit} (${Math.floor((current / max) * 100)}%)` : ` ${unit}`;
+      const text = `${label} ${current}${of}`;
       if (text !== printed) process.stderr.write(`${text}\n`);
       printed = text;
     };
@@ -34,18 +42,34 @@ export function progressBar(label: string, total: number, unit = 'events'): Prog
       },
     };
   }
-  const bar = new cliProgress.SingleBar(
-    { format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {eta_formatted} left`, hideCursor: true, clearOnComplete: false },
-    cliProgress.Presets.shades_classic,
-  );
-  bar.start(total, 0);
+  const format = total > 0 ? `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {eta_formatted} left` : `${label} {value} ${unit}`;
+  const bar = new cliProgress.SingleBar({ stream: process.stderr, format, hideCursor: true, clearOnComplete: false }, cliProgress.Presets.shades_classic);
+  bar.start(Math.max(total, 1), 0);
   return {
     update(value, newTotal) {
-      if (newTotal !== undefined) bar.setTotal(newTotal);
+      if (newTotal !== undefined && newTotal > 0) bar.setTotal(newTotal);
       bar.update(value);
     },
     stop() {
       bar.stop();
+    },
+  };
+}
+
+export function phasedProgress(label: string): PhasedProgress {
+  let phase = '';
+  let bar: Progress | undefined;
+  return {
+    update(p, done, total, unit) {
+      if (p !== phase || bar === undefined) {
+        bar?.stop();
+        phase = p;
+        bar = progressBar(`${label}: ${p}`, total, unit);
+      }
+      bar.update(done, total > 0 ? total : undefined);
+    },
+    stop() {
+      bar?.stop();
     },
   };
 }

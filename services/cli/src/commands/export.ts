@@ -44,11 +44,11 @@ export function register(program: Command): void {
       // Opening a missing file would create an empty store and export nothing, successfully.
       if (location.kind === 'sqlite' && !existsSync(location.path)) throw new CliError(`no event store at ${location.path} (${connection})`);
       const { finished } = await import('node:stream/promises');
-      const { progressReporter } = await import('./import.ts');
+      const { phasedProgress } = await import('../progress.ts');
       const { openReachableStore } = await import('../existing-store.ts');
       const store = await openReachableStore(connection);
       const out = flags.out !== undefined ? createWriteStream(flags.out) : process.stdout;
-      const progress = await progressReporter('export');
+      const progress = phasedProgress('export');
       // `journey export ... | head` closes the pipe early: stop quietly, as other Unix tools do.
       let pipeClosed = false;
       out.on('error', (err: NodeJS.ErrnoException) => {

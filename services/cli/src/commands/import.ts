@@ -16,46 +16,6 @@ interface ImportFlags {
   store?: string;
 }
 
-/**
- * Progress on stderr: a cli-progress bar when stderr is a terminal, otherwise a plain line
- * every few seconds (CI logs and pipes get something readable, not control codes).
- */
-export async function progressReporter(label: string): Promise<{ update(phase: string, done: number, total: number, unit: string): void; stop(): void }> {
-  if (process.stderr.isTTY) {
-    const { SingleBar, Presets } = await import('cli-progress');
-    const bar = new SingleBar(
-      { stream: process.stderr, format: `${label} {phase} [{bar}] {percentage}% {value}/{total} {unit}`, hideCursor: true, clearOnComplete: false },
-      Presets.shades_classic,
-    );
-    let phase = '';
-    return {
-      update(p, done, total, unit) {
-        if (p !== phase) {
-          if (phase !== '') bar.stop();
-          phase = p;
-          bar.start(Math.max(total, 1), done, { phase: p, unit });
-        } else bar.update(done, { phase: p, unit });
-      },
-      stop() {
-        if (phase !== '') bar.stop();
-      },
-    };
-  }
-  let last = 0;
-  let lastPhase = '';
-  return {
-    update(p, done, total, unit) {
-      const now = Date.now();
-      if (p === lastPhase && now - last < 5000) return;
-      last = now;
-      lastPhase = p;
-      const pct = total > 0 ? ` (${Math.floor((done / total) * 100)}%)` : '';
-      process.stderr.write(`${label}: ${p} ${done}${total > 0 ? `/${total}` : ''} ${unit}${pct}\n`);
-    },
-    stop() {},
-  };
-}
-
 export function register(program: Command): void {
   program
     .command('import')
@@ -90,7 +50,8 @@ export function register(program: Command): void {
       }
       const { openReachableStore } = await import('../existing-store.ts');
       const store = await openReachableStore(flags.store ?? process.env.JOURNEY_STORE ?? DEFAULT_STORE);
-      const progress = await progressReporter('import');
+      const { phasedProgress } = await import('../progress.ts');
+      const progress = phasedProgress('import');
       try {
         const result = await importLog(store, file, {
           ...(flags.format !== undefined ? { format: flags.format as 'xes' | 'csv' | 'jsonl' } : {}),
