@@ -37,8 +37,10 @@ async function resolveServer(): Promise<{ url?: string; stop?: () => Promise<voi
       EVENTSTORE_CLUSTER_SIZE: '1',
       EVENTSTORE_RUN_PROJECTIONS: 'All',
       EVENTSTORE_MEM_DB: 'true',
-      // the contract appends 10 000 events (~4 MB) atomically; the default limit is 1 MiB
-      EVENTSTORE_MAX_APPEND_SIZE: String(16 * 1024 * 1024),
+      // The contract appends 10 000 events (~3.1 MB of data + metadata) atomically; the default
+      // limit is 1 MiB. Not 16 MiB: the server refuses to start when MaxAppendSize exceeds
+      // TFConsts.EffectiveMaxLogRecordSize (16 MiB - 10 000 bytes), see ClusterVNodeOptionsValidator.
+      EVENTSTORE_MAX_APPEND_SIZE: String(8 * 1024 * 1024),
     })
     .withExposedPorts(2113)
     .withWaitStrategy(Wait.forHttp('/health/live', 2113).forStatusCode(204))

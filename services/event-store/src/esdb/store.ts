@@ -116,7 +116,10 @@ export function getEventStoreDBEventStore(options: EventStoreDBEventStoreOptions
           const e = resolved.event;
           if (!e) continue;
           const revision = Number(e.revision);
-          byId.set(e.id, { revision, position: positionOf(resolved) });
+          // EventStoreDB keeps ids as GUIDs and reads them back lower-case (Guid.ToString()),
+          // while the envelope may carry upper-case hex: compare case-insensitively, or a
+          // re-append of an upper-case id would be written a second time.
+          byId.set(e.id.toLowerCase(), { revision, position: positionOf(resolved) });
           actual = revision;
           const meta = e.metadata as Partial<JourneyMetadata> | undefined;
           lastHash = meta?.hash ?? lastHash;
@@ -139,10 +142,11 @@ export function getEventStoreDBEventStore(options: EventStoreDBEventStoreOptions
     const fresh: number[] = [];
     for (let i = 0; i < events.length; i++) {
       const id = events[i]!.id;
-      const existing = state.byId.get(id);
+      const key = id.toLowerCase(); // one GUID, whatever the hex case (see streamState)
+      const existing = state.byId.get(key);
       if (existing) placed[i] = { id, ...existing, duplicate: true };
-      else if (!inBatch.has(id)) {
-        inBatch.set(id, i);
+      else if (!inBatch.has(key)) {
+        inBatch.set(key, i);
         fresh.push(i);
       }
     }
@@ -189,7 +193,7 @@ export function getEventStoreDBEventStore(options: EventStoreDBEventStoreOptions
       });
     }
     for (let i = 0; i < events.length; i++) {
-      if (!placed[i]) placed[i] = { ...placed[inBatch.get(events[i]!.id)!]!, duplicate: true };
+      if (!placed[i]) placed[i] = { ...placed[inBatch.get(events[i]!.id.toLowerCase())!]!, id: events[i]!.id, duplicate: true };
     }
     const appended = placed as AppendedEvent[];
     return {
@@ -408,19 +412,31 @@ export function getEventStoreDBEventStore(options: EventStoreDBEventStoreOptions
 
     async ping(): Promise<boolean> {
       if (closed) return false;
-      // The client's first call (getSupportedMethods) has no deadline: against a server that
-      // accepts TCP but never answers, the read below would wait forever. Bound it ourselves.
+      // A `deadline` option would not help: the client's readAll calls
+      // callArguments(options, { deadline: Infinity }) and callArguments keeps the call's own
+      // deadline over the caller's (`options.deadline ?? createDeadline(deadline)`), so a read
+      // never times out. Against a server that accepts TCP but never answers it would wait
+      // forever: bound it ourselves, and cancel the read so a failed ping leaks no gRPC call.
       let timer: NodeJS.Timeout | undefined;
+      let read: ReturnType<EventStoreDBClient['readAll']> | undefined;
       const timeout = new Promise<boolean>((resolve) => {
         timer = setTimeout(() => resolve(false), 5000);
       });
       const attempt = (async () => {
         const { client } = await connect();
-        await client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 1, deadline: 3000 }).toArray();
+        read = client.readAll({ fromPosition: END, direction: BACKWARDS, maxCount: 1 });
+        await read.toArray();
         return true;
       })().catch(() => false);
       try {
-        return await Promise.race([attempt, timeout]);
+        const ok = await Promise.race([attempt, timeout]);
+        if (!ok && read) {
+          // ReadStream.cancel() awaits the gRPC call's creation (which may itself hang): don't wait.
+          const pending = read as unknown as { cancel?: () => Promise<void> };
+          void pending.cancel?.().catch(() => undefined);
+          read.destroy();
+        }
+        return ok;
       } finally {
         clearTimeout(timer);
       }
