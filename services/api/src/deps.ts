@@ -29,6 +29,11 @@ export interface AppDeps {
   maxStreams?: number;
   /** /readyz fails while the projections are more than this many events behind the store; default 1 000. */
   readyMaxLag?: number;
+  /**
+   * Whether the projection runner has finished its catch-up (its first pass up to the store's
+   * head). /readyz is not ready before, whatever the lag says. Absent: taken as caught up.
+   */
+  projectionsCaughtUp?: () => boolean;
   /** Origins allowed to call the status routes from a browser (the widget); default `*`. */
   widgetOrigins?: string;
   /** Rate limits of the ingress and the status routes (requests per window per client; 0: off). */

@@ -15,6 +15,7 @@ import {
   page,
 } from '@journeys/contracts';
 import { journeyEvents, startHarness, type Harness } from './support/harness.ts';
+import { checkReadiness, type AppDeps } from '../src/index.ts';
 
 /** The happy path of every route, over real HTTP, with responses checked against the contracts. */
 let h: Harness;
@@ -246,6 +247,19 @@ describe('operations', () => {
       ready: true,
       checks: { store: { ok: true }, bus: { ok: true, kind: 'in-process' }, projections: { ok: true, lag: 0 } },
     });
+  });
+
+  it('is not ready while the projections are still catching up, even with a small lag', async () => {
+    // Given a store, bus and read models that are all fine, but a runner that has not finished its first pass
+    const parts = { store: h.rt.store, bus: h.rt.bus, queries: h.rt.queries };
+    const before = await checkReadiness({ ...parts, projectionsCaughtUp: () => false } as unknown as AppDeps);
+    // Then readiness says no, and says why
+    expect(before.ready).toBe(false);
+    expect(before.checks.projections.ok).toBe(false);
+    expect(before.reasons.join(' ')).toMatch(/catching up/);
+    // And once the runner has caught up, the same parts are ready
+    const after = await checkReadiness({ ...parts, projectionsCaughtUp: () => h.rt.projections.caughtUp() } as unknown as AppDeps);
+    expect(after.ready).toBe(true);
   });
 
   it('serves Prometheus metrics to admin: HTTP latency, ingest, projection lag', async () => {

@@ -127,6 +127,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       store,
       bus,
       queries: projections.queries,
+      projectionsCaughtUp: () => projections.caughtUp(),
       auth,
       registry,
       logger: logger.child({ component: 'api' }),

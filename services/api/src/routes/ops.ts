@@ -4,6 +4,7 @@ import type { AppDeps } from '../deps.ts';
 import { authenticate, authorize } from '../auth/middleware.ts';
 import type { Readiness } from '../schemas.ts';
 import { router } from './async.ts';
+import { HttpProblem, sendProblem } from '../problem.ts';
 
 const started = Date.now();
 
@@ -27,10 +28,12 @@ export async function checkReadiness(deps: AppDeps): Promise<Readiness> {
   const busOk = deps.bus.isConnected();
   const position = deps.queries.position;
   const lag = head === null ? null : Math.max(0, head - position);
-  const projectionsOk = lag !== null && lag <= maxLag;
+  const caughtUp = deps.projectionsCaughtUp?.() ?? true;
+  const projectionsOk = caughtUp && lag !== null && lag <= maxLag;
   const reasons: string[] = [];
   if (!storeOk) reasons.push(`the ${deps.store.kind} event store is not reachable`);
   if (!busOk) reasons.push(`the ${deps.bus.kind} bus is not connected`);
+  if (!caughtUp) reasons.push('the projections have not finished catching up with the store');
   if (lag === null) reasons.push('the projections position cannot be compared with the store');
   else if (!projectionsOk) reasons.push(`the projections are ${lag} events behind the store (at most ${maxLag} allowed)`);
   return {
@@ -90,18 +93,7 @@ export function opsRoutes(deps: AppDeps): Router {
       return;
     }
     // 503 as problem+json, still carrying the checks, so probes and people see why.
-    res
-      .status(503)
-      .type('application/problem+json; charset=utf-8')
-      .send(
-        JSON.stringify({
-          type: 'https://journeys.dev/problems/not-ready',
-          title: 'Not ready',
-          status: 503,
-          detail: readiness.reasons.join('; '),
-          ...readiness,
-        }),
-      );
+    sendProblem(res, new HttpProblem(503, 'not-ready', readiness.reasons.join('; '), { members: readiness }));
   });
 
   const metricsGuard = deps.metricsPublic ? [] : [authenticate(deps.auth), authorize('metrics:read')];
