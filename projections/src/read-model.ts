@@ -208,19 +208,16 @@ export class JourneyReadModel implements JourneyQueries {
     const hit = this.cache.get(key);
     if (hit && hit.revision === this.revision) return hit.value as T;
     const value = compute();
-    if (this.cache.size > 64) this.cache = new Map([...this.cache].filter(([, v]) => v.revision === this.revision));
+    // Bounded whatever the revision: on a store that does not move (an imported log), every
+    // distinct filter or replay instant would otherwise add an entry for ever.
+    if (this.cache.size >= 64) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(key, { revision: this.revision, value });
     return value;
   }
 
   private refreshStatus(rec: JourneyRecord): CustomerStatus {
     const next = customerStatusOf(this.facts(rec), this.clock());
-    const prev = rec.status;
-    if (prev !== null) {
-      const { version, ...rest } = prev;
-      if (JSON.stringify(rest) === JSON.stringify(next)) return prev;
-      rec.status = { ...next, version: Math.max(version + 1, statusVersionBase(rec)) };
-    } else rec.status = { ...next, version: statusVersionBase(rec) };
+    rec.status = { ...next, version: statusVersion(rec.events.length, next) };
     return rec.status;
   }
 
@@ -348,11 +345,13 @@ export function createReadModel(options?: ReadModelOptions): JourneyReadModel {
 }
 
 /**
- * A customer status version counts the journey's own distinct events, twice, so that a change
- * made by time alone (on track → late) can take the odd number in between. It always grows,
- * comes out the same after a restart, and says nothing about other journeys (a global store
- * position would tell a customer how busy the whole company is).
+ * A customer status version is a function of the journey's state alone: its own distinct
+ * events, twice, plus one once time alone has made an open journey late (on track → late is
+ * the only change that needs no event). So it always grows, comes out the same after a
+ * restart or on another instance (ETags and SSE ids stay valid), and says nothing about other
+ * journeys (a global store position would tell a customer how busy the whole company is).
  */
-function statusVersionBase(rec: JourneyRecord): number {
-  return rec.events.length * 2;
+function statusVersion(distinctEvents: number, status: Omit<CustomerStatus, 'version'>): number {
+  const lateByTime = status.state !== 'completed' && status.onTrack === false ? 1 : 0;
+  return distinctEvents * 2 + lateByTime;
 }

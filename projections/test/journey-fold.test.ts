@@ -99,6 +99,26 @@ describe('customer status version', () => {
   });
 });
 
+describe('customer status version after a restart', () => {
+  it('is the same for the same events at the same instant, including a lateness that time alone caused', () => {
+    // Given an open journey promised by 2026-03-05, seen live before and after the promise passes
+    let now = Date.parse('2026-03-04T00:00:00Z');
+    const live = createReadModel({ clock: () => now });
+    live.apply(positioned(claim.slice(0, 2)), { eager: true });
+    const onTime = live.customerStatus('c1')!;
+    now = Date.parse('2026-03-06T00:00:00Z');
+    const late = live.customerStatus('c1')!;
+    expect(onTime.onTrack).toBe(true);
+    expect(late.onTrack).toBe(false);
+    expect(late.version).toBeGreaterThan(onTime.version);
+    // When another process (a restart) folds the same events at the same instant
+    const restarted = createReadModel({ clock: () => now });
+    restarted.apply(positioned(claim.slice(0, 2)), { eager: true });
+    // Then it gives the late status the same version, so a client holding the on-time version is told
+    expect(restarted.customerStatus('c1')).toEqual(late);
+  });
+});
+
 describe('SLA', () => {
   const open = (promisedBy: string) =>
     model([ev('JourneyStarted', 'j', 'intake', '2026-03-01T00:00:00Z', { journeyType: 'x', channel: 'web', customerRef: 'c', promisedBy })]).timeline('j')!.sla.state;
