@@ -111,11 +111,14 @@ export async function exportLog(store: EventStore, out: Writable, options: Expor
     const to = options.to !== undefined ? Date.parse(options.to) : Infinity;
     await write(out, XES_HEADER);
     for (const journeyId of journeys) {
-      const stream = await store.readStream(journeyStreamName(journeyId));
+      // A trace's document order is its sequence for process-mining tools, and a late event is
+      // stored after later ones: order by time (then position, as the projections do).
+      const stream = (await store.readStream(journeyStreamName(journeyId)))
+        .map((stored) => ({ stored, t: Date.parse(stored.event.occurredAt) }))
+        .filter(({ t }) => t >= from && t < to)
+        .sort((a, b) => a.t - b.t || a.stored.position - b.stored.position);
       let body = '';
-      for (const stored of stream) {
-        const t = Date.parse(stored.event.occurredAt);
-        if (t < from || t >= to) continue;
+      for (const { stored } of stream) {
         body += xesEvent(stored.event);
         tick();
       }

@@ -71,6 +71,19 @@ describe('exportLog round trips', () => {
     expect(await journeys(copy)).toEqual(await journeys(source));
   });
 
+  it('writes each XES trace in time order, even when an event arrived late', async () => {
+    // Given a journey whose customer-wait end was stored after its completion (a late arrival)
+    const source = world.store();
+    const late = [...NATIVE.slice(0, 5), NATIVE[6]!, NATIVE[7]!, NATIVE[5]!];
+    await source.append(journeyStreamName('claim-1'), late);
+    // When it is exported as XES
+    const xes = readFileSync(await exportTo(source, 'late.xes', { format: 'xes' }), 'utf8');
+    // Then the trace lists its events by time, as process-mining tools read a trace's order
+    const times = [...xes.matchAll(/key="time:timestamp" value="([^"]+)"/g)].map((m) => Date.parse(m[1]!));
+    expect(times).toHaveLength(NATIVE.length);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
   it('filters by journey and by occurredAt (from inclusive, to exclusive)', async () => {
     const source = world.store();
     await importLog(source, join(LOGS_DIR, 'running-example.xes'));
