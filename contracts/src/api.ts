@@ -15,10 +15,10 @@ export type Problem = z.infer<typeof ProblemSchema>;
 
 export const ROLES = ['analyst', 'auditor', 'admin', 'department', 'customer'] as const;
 /** `department:<slug>` names the department a token may publish as. */
-export const RoleSchema = z.union([
-  z.enum(['analyst', 'auditor', 'admin', 'customer']),
-  z.string().regex(/^department:[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/),
-]);
+export const RoleSchema = z.union(
+  [z.enum(['analyst', 'auditor', 'admin', 'customer']), z.string().regex(/^department:[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/)],
+  { error: 'use analyst, auditor, admin, customer or department:<slug>' },
+);
 export type Role = z.infer<typeof RoleSchema>;
 
 export function page<T extends z.ZodType>(item: T) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AnalyticsFilterSchema, EVENT_TYPES, JOURNEY_STATES, JourneyIdSchema, ProblemSchema, isoInstant } from '@journeys/contracts';
+import { AnalyticsFilterSchema, EVENT_TYPES, JOURNEY_STATES, JourneyIdSchema, ProblemSchema, RoleSchema, isoInstant } from '@journeys/contracts';
 
 /**
  * Request shapes of the HTTP API that the contracts do not already hold (query strings,
@@ -73,7 +73,7 @@ export const StreamQuerySchema = z.strictObject({
 });
 
 export const TokenRequestSchema = z.strictObject({
-  role: z.string().describe('analyst, auditor, admin, customer or department:<slug>'),
+  role: RoleSchema.describe('analyst, auditor, admin, customer or department:<slug>'),
   journeyId: JourneyIdSchema.optional(),
   ttl: z.string().max(16).optional().describe('e.g. 30m, 12h, 7d (default 24h)'),
 });
