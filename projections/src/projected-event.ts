@@ -1,4 +1,4 @@
-import type { EventType, JourneyEvent, StoredEvent } from '@journeys/contracts';
+import type { EventType, JourneyEvent } from '@journeys/contracts';
 
 /**
  * The part of a stored event the projections keep, in one fixed shape (V8 keeps such
@@ -105,10 +105,6 @@ export function projectEvent(event: JourneyEvent, position: number, names: Inter
 
 function strOf(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
-}
-
-export function projectStored(stored: StoredEvent, names?: Interner): ProjectedEvent {
-  return projectEvent(stored.event, stored.position, names);
 }
 
 /** Timeline order: occurredAt, then store position (arrival order) for equal instants. */

@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { forbidden, HttpProblem, unauthorized } from '../problem.ts';
+import { forbidden, unauthorized } from '../problem.ts';
 import { can, type Permission } from './access.ts';
 import type { Principal } from './principal.ts';
 import { TokenError, type Auth } from './tokens.ts';
@@ -64,8 +64,4 @@ export function authorize(permission: Permission): RequestHandler {
     }
     next();
   };
-}
-
-export function isProblem(err: unknown): err is HttpProblem {
-  return err instanceof HttpProblem;
 }

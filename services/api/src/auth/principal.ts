@@ -31,8 +31,3 @@ export function principalFromClaims(role: unknown, journeyId: unknown, expiresAt
     }
   }
 }
-
-/** What a log line or a metric may say about a caller: never the token. */
-export function describePrincipal(p: Principal): string {
-  return p.kind === 'customer' ? 'customer' : p.role;
-}
