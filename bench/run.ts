@@ -11,15 +11,18 @@ const dir = fileURLToPath(new URL('.', import.meta.url));
 const all = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.ts'))
   .map((f) => f.replace(/\.bench\.ts$/, ''));
-// Arguments that name a bench select it; everything else (`--minutes 2`, `--quick`) goes to each bench.
+// Arguments before the first `-`-prefixed one name benches; everything from there on
+// (`--minutes 2`, `--quick`) goes to each bench. A mistyped name is an error, not "run all".
 const args = process.argv.slice(2);
-const wanted = args.filter((a) => all.includes(a));
-const flags = args.filter((a) => !all.includes(a));
-const benches = all.filter((name) => wanted.length === 0 || wanted.includes(name));
-if (benches.length === 0) {
-  console.error(`no benchmark matches ${wanted.join(', ')}`);
+const firstFlag = args.findIndex((a) => a.startsWith('-'));
+const wanted = firstFlag === -1 ? args : args.slice(0, firstFlag);
+const flags = firstFlag === -1 ? [] : args.slice(firstFlag);
+const unknown = wanted.filter((name) => !all.includes(name));
+if (unknown.length > 0) {
+  console.error(`no benchmark named ${unknown.join(', ')} (have: ${all.join(', ')})`);
   process.exit(2);
 }
+const benches = all.filter((name) => wanted.length === 0 || wanted.includes(name));
 let failed = 0;
 for (const name of benches) {
   console.log(`\n=== bench ${name}`);

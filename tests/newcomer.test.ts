@@ -150,7 +150,11 @@ describe.skipIf(!canRun)('a newcomer follows the README', () => {
     expect(status.status).toBe(200);
     expect(((await status.json()) as { state: string }).state).toMatch(/in-progress|waiting-on-you|completed/);
     expect((await fetch(`${viewer.base}/api/openapi.json`)).status).toBe(200);
-    expect((await fetch(`${viewer.base}/`)).status).toBe(200);
+    // The viewer itself, not the "not built yet" page the API answers 200 with otherwise.
+    const home = await fetch(`${viewer.base}/`);
+    expect(home.status).toBe(200);
+    expect(await home.text()).not.toMatch(/viewer is not built yet|viewer not built/);
+    expect((await fetch(`${viewer.base}/widget/journey-status.js`)).status).toBe(200);
 
     // Ctrl-C: exit 0, the port released.
     process.kill(-child.pid!, 'SIGINT');

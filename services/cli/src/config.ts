@@ -2,10 +2,10 @@ import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseStoreLocation, StoreConfigError, type StoreLocation } from '@journeys/event-store';
+import { DEFAULT_STORE, parseStoreLocation, StoreConfigError, type StoreLocation } from '@journeys/event-store';
 import { CliError } from './errors.ts';
 
-export const DEFAULT_STORE = 'sqlite:./data/journeys.db';
+export { DEFAULT_STORE };
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
 const MIN_SECRET_LENGTH = 32;

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -19,11 +19,16 @@ afterEach(async () => {
   await world.cleanup();
 });
 
-async function journey(args: string[], storePath: string): Promise<{ code: number; stdout: string; stderr: string }> {
+async function journey(
+  args: string[],
+  storePath: string | undefined,
+  cwd = ROOT,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await promisify(execFile)(TSX, [MAIN, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, JOURNEY_STORE: `sqlite:${storePath}` },
+      cwd,
+      // no store path: JOURNEY_STORE set but empty, which means the default store (as for serve/demo)
+      env: { ...process.env, JOURNEY_STORE: storePath === undefined ? '' : `sqlite:${storePath}` },
     });
     return { code: 0, stdout, stderr };
   } catch (err) {
@@ -70,6 +75,30 @@ describe('journey import / export', () => {
     const bad = await journey(['export', '--format', 'ocel2'], store);
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/^journey: --format must be one of jsonl, xes, csv, ocel/m);
+  }, 60_000);
+
+  it('an empty JOURNEY_STORE means the default store, for import and export as for serve', async () => {
+    // Given JOURNEY_STORE set but empty, in a directory with no store yet
+    const missing = await journey(['export', '--format', 'jsonl'], undefined, world.dir);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/^journey: no event store at .*data\/journeys\.db/m);
+    expect(missing.stderr).not.toMatch(/not understood/);
+
+    // When a log is imported and exported there
+    const imported = await journey(['import', join(LOGS_DIR, 'running-example.xes'), '--json'], undefined, world.dir);
+    expect(imported.code).toBe(0);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ events: 42, appended: 42 });
+    const exported = await journey(['export', '--format', 'jsonl'], undefined, world.dir);
+
+    // Then both used ./data/journeys.db
+    expect(exported.code).toBe(0);
+    expect(exported.stdout.trim().split('\n')).toHaveLength(42);
+    expect(existsSync(join(world.dir, 'data/journeys.db'))).toBe(true);
+
+    // And --store still wins over the empty variable
+    const other = await journey(['export', '--format', 'jsonl', '--store', `sqlite:${join(world.dir, 'none.db')}`], undefined, world.dir);
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toMatch(/^journey: no event store at .*none\.db/m);
   }, 60_000);
 
   it('a malformed file is a clear error with a non-zero exit, and nothing is imported', async () => {

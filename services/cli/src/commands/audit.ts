@@ -6,23 +6,18 @@ export function register(program: Command): void {
     .command('verify')
     .description('Walk the tamper-evident hash chain of the store; exits 1 and names the first broken position when it is broken')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .option('--no-progress', 'no progress on stderr (e.g. when the output is a log)')
+    .action(async (opts: { json?: boolean; progress: boolean }) => {
       const { CliError } = await import('../errors.ts');
       const { loadConfig } = await import('../config.ts');
       const { openExistingStore } = await import('../existing-store.ts');
       const config = loadConfig();
       const store = await openExistingStore(config);
       try {
-        const tty = process.stderr.isTTY;
-        let last = 0;
-        const result = await store.verify({
-          onProgress: (checked) => {
-            if (!tty || Date.now() - last < 200) return;
-            last = Date.now();
-            process.stderr.write(`\rverifying… ${checked.toLocaleString('en')} events`);
-          },
-        });
-        if (tty && last > 0) process.stderr.write('\r\x1b[K');
+        const { progressBar } = await import('../progress.ts');
+        const bar = opts.progress ? progressBar('verifying', await store.headPosition(), 'events') : undefined;
+        const result = await store.verify({ onProgress: (checked) => bar?.update(checked) });
+        bar?.stop();
         if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else if (result.ok)
           process.stdout.write(

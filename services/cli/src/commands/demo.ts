@@ -1,8 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 
 const DAY = 86_400_000;
 
@@ -44,7 +42,7 @@ export function register(program: Command): void {
     .option('-p, --port <port>', 'HTTP port (default: PORT or 8080; a free one if that is taken)')
     .option('--no-nats', 'use the in-process bus even when a local nats-server could be started')
     .option('--no-live', 'seed the history only, no live trickle')
-    .option('--no-viewer-build', 'do not build the viewer when journey-viewer/dist is missing')
+    .option('--no-viewer-build', 'do not build the viewer when journey-viewer/dist is missing or older than its sources')
     .addHelpText(
       'after',
       `
@@ -83,15 +81,15 @@ async function runDemo(opts: DemoOptions): Promise<void> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 
-  // The viewer is a Vite build; a fresh clone has none yet.
-  if (!existsSync(join(config.viewerDir, 'index.html')) && opts.viewerBuild) {
-    say('journey demo: building the viewer (first run only: pnpm --filter @journeys/viewer build)…');
-    const { spawnSync } = await import('node:child_process');
-    const root = fileURLToPath(new URL('../../../../', import.meta.url));
-    const r = spawnSync('pnpm', ['--filter', '@journeys/viewer', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-    if (r.status !== 0) {
-      const why = r.error ? r.error.message : `exit ${r.status ?? r.signal}`;
-      say(`journey demo: the viewer build failed (${why}); the API still works, the page at / will say the viewer is missing`);
+  // The viewer is a Vite build: a fresh clone has none yet, and one older than its sources
+  // would show a stale viewer. Only the repository's own build (the default viewerDir) is ours to make.
+  if (opts.viewerBuild) {
+    const { ensureViewerBuilt, viewerBuildIsStale, VIEWER_DIST } = await import('../viewer-build.ts');
+    if (resolve(config.viewerDir) === resolve(VIEWER_DIST) && viewerBuildIsStale()) {
+      say('journey demo: building the viewer (missing or older than its sources: pnpm --filter @journeys/viewer build)…');
+      await ensureViewerBuilt().catch((err: Error) => {
+        say(`journey demo: ${err.message.trimEnd()}\njourney demo: the API still works; the page at / may be missing or stale`);
+      });
     }
   }
 

@@ -32,21 +32,13 @@ export function register(program: Command): void {
       };
       const from = bound('from', flags.from);
       const to = bound('to', flags.to);
-      const { parseStoreLocation, DEFAULT_STORE } = await import('@journeys/event-store');
-      const { createWriteStream, existsSync } = await import('node:fs');
-      const connection = flags.store ?? process.env.JOURNEY_STORE ?? DEFAULT_STORE;
-      let location;
-      try {
-        location = parseStoreLocation(connection);
-      } catch (err) {
-        throw new CliError((err as Error).message);
-      }
-      // Opening a missing file would create an empty store and export nothing, successfully.
-      if (location.kind === 'sqlite' && !existsSync(location.path)) throw new CliError(`no event store at ${location.path} (${connection})`);
+      const { createWriteStream } = await import('node:fs');
+      const { loadConfig } = await import('../config.ts');
+      const config = loadConfig(flags.store ? { ...process.env, JOURNEY_STORE: flags.store } : process.env);
       const { finished } = await import('node:stream/promises');
       const { phasedProgress } = await import('../progress.ts');
-      const { openReachableStore } = await import('../existing-store.ts');
-      const store = await openReachableStore(connection);
+      const { openExistingStore } = await import('../existing-store.ts');
+      const store = await openExistingStore(config);
       const out = flags.out !== undefined ? createWriteStream(flags.out) : process.stdout;
       const progress = phasedProgress('export');
       // `journey export ... | head` closes the pipe early: stop quietly, as other Unix tools do.

@@ -39,7 +39,6 @@ export function register(program: Command): void {
     .option('--store <connection>', 'store (default: JOURNEY_STORE or sqlite:./data/journeys.db)')
     .action(async (file: string, flags: ImportFlags) => {
       const { importLog, describeDropped, LogFormatError, ImportAppendError, LOG_FORMATS } = await import('@journeys/interop');
-      const { DEFAULT_STORE } = await import('@journeys/event-store');
       if (flags.format !== undefined && !(LOG_FORMATS as readonly string[]).includes(flags.format)) {
         throw new CliError(`--format must be one of ${LOG_FORMATS.join(', ')}`);
       }
@@ -48,8 +47,10 @@ export function register(program: Command): void {
       if (flags.delimiter !== undefined && flags.delimiter.length !== 1 && flags.delimiter !== '\\t') {
         throw new CliError('--delimiter must be one character (\\t for tab)');
       }
+      const { loadConfig } = await import('../config.ts');
+      const config = loadConfig(flags.store ? { ...process.env, JOURNEY_STORE: flags.store } : process.env);
       const { openReachableStore } = await import('../existing-store.ts');
-      const store = await openReachableStore(flags.store ?? process.env.JOURNEY_STORE ?? DEFAULT_STORE);
+      const store = await openReachableStore(config.store);
       const { phasedProgress } = await import('../progress.ts');
       const progress = phasedProgress('import');
       try {

@@ -29,21 +29,12 @@ export function register(program: Command): void {
         // Rebuild means from the first event: an old checkpoint would only be continued from.
         if (checkpointDir) await fs.rm(path.join(checkpointDir, SNAPSHOT_FILE), { force: true });
         const started = performance.now();
-        let bar: import('cli-progress').SingleBar | undefined;
-        if (opts.progress && process.stderr.isTTY) {
-          const { SingleBar, Presets } = await import('cli-progress');
-          bar = new SingleBar({ format: 'rebuild [{bar}] {percentage}% | {value}/{total} positions | {eta_formatted} left', stream: process.stderr }, Presets.shades_classic);
-          bar.start(Math.max(head, 1), 0);
-        } else if (opts.progress) process.stderr.write(`rebuilding from ${head} stored positions…\n`);
+        const { progressBar } = await import('../progress.ts');
+        const bar = opts.progress ? progressBar('rebuild', head, 'positions') : undefined;
         const runner = createProjectionRunner({
           store,
           batchSize,
-          onProgress: (applied, seenHead) => {
-            if (bar) {
-              if (seenHead > head) bar.setTotal(seenHead);
-              bar.update(applied);
-            }
-          },
+          onProgress: (applied, seenHead) => bar?.update(applied, seenHead > head ? seenHead : undefined),
         });
         await runner.start();
         await runner.waitUntilCaughtUp();

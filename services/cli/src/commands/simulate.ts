@@ -11,8 +11,7 @@ export type SimulateTarget = { kind: 'http'; url: string } | { kind: 'nats'; url
  * (`sqlite:<path>`, `esdb://…`, or the word `store` for JOURNEY_STORE). Default: NATS_URL
  * when set, else the store.
  */
-export function parseTarget(to: string | undefined, env: NodeJS.ProcessEnv = process.env): SimulateTarget {
-  const defaultStore = env.JOURNEY_STORE?.trim() || 'sqlite:./data/journeys.db';
+export async function parseTarget(to: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<SimulateTarget> {
   const value = to?.trim() || env.NATS_URL?.trim() || 'store';
   if (/^https?:\/\//i.test(value)) {
     try {
@@ -22,7 +21,11 @@ export function parseTarget(to: string | undefined, env: NodeJS.ProcessEnv = pro
     }
   }
   if (/^(nats|tls|ws|wss):\/\//i.test(value)) return { kind: 'nats', url: value };
-  if (value === 'store') return { kind: 'store', connection: defaultStore };
+  if (value === 'store') {
+    // Loaded here, not at the top: the store package is heavy and `journey --help` loads this file.
+    const { loadConfig } = await import('../config.ts');
+    return { kind: 'store', connection: loadConfig(env).store };
+  }
   if (/^(sqlite:|esdb:\/\/|esdb\+discover:\/\/)/.test(value)) return { kind: 'store', connection: value };
   throw new CliError(`--to ${value} is not understood: use an http(s):// URL of a running server, a nats:// URL, sqlite:<path>, esdb://… or "store"`);
 }
@@ -61,7 +64,7 @@ Examples:
   NATS_URL=nats://127.0.0.1:4222 journey simulate --seed 7 --rate 300`,
     )
     .action(async (opts: { seed: number; days: number; start?: string; rate: number; capacity?: number; types?: string; to?: string; token?: string; direct?: boolean; follow?: boolean }) => {
-      const target = parseTarget(opts.to);
+      const target = await parseTarget(opts.to);
       if (target.kind === 'http' && !opts.token) throw new CliError('an http target needs --token (or JOURNEY_TOKEN): e.g. --token $(pnpm -s journey token --role admin)');
       if (opts.direct && target.kind !== 'store') throw new CliError('--direct only applies to a store target');
       const now = Date.now();
