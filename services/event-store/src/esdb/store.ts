@@ -203,10 +203,11 @@ export function getEventStoreDBEventStore(options: EventStoreDBEventStoreOptions
     };
   }
 
-  function toStored(e: RecordedEvent, position: number): StoredEvent | undefined {
+  /** `asRecorded`: the payload exactly as written (verify hashes that), not upcast to the current version. */
+  function toStored(e: RecordedEvent, position: number, asRecorded = false): StoredEvent | undefined {
     const meta = e.metadata as Partial<JourneyMetadata> | undefined;
     if (!e.isJson || meta?.journeys !== 1) return undefined; // not written by this adapter
-    const event = upcastStored(e.data as unknown as JourneyEvent, `${e.streamId}@${String(e.revision)}`);
+    const event = asRecorded ? (e.data as unknown as JourneyEvent) : upcastStored(e.data as unknown as JourneyEvent, `${e.streamId}@${String(e.revision)}`);
     return {
       position,
       stream: e.streamId,
@@ -217,7 +218,7 @@ export function getEventStoreDBEventStore(options: EventStoreDBEventStoreOptions
     };
   }
 
-  async function* readAll(opts: ReadAllOptions = {}): AsyncGenerator<StoredEvent> {
+  async function* readAll(opts: ReadAllOptions = {}, asRecorded = false): AsyncGenerator<StoredEvent> {
     ensureOpen();
     const backwards = opts.direction === 'backwards';
     let remaining = opts.maxCount ?? Number.POSITIVE_INFINITY;
@@ -244,7 +245,7 @@ export function getEventStoreDBEventStore(options: EventStoreDBEventStoreOptions
           // fromPosition may be inclusive: the boundary itself is never returned.
           if (boundary !== undefined && (backwards ? position >= boundary : position <= boundary)) continue;
           if (isSystem(e.streamId, e.type)) continue;
-          const stored = toStored(e, position);
+          const stored = toStored(e, position, asRecorded);
           if (!stored || !match(stored)) continue;
           yield stored;
           if (--remaining <= 0) return;
@@ -331,7 +332,9 @@ export function getEventStoreDBEventStore(options: EventStoreDBEventStoreOptions
     const streams = new Map<string, { revision: number; hash: string }>();
     const digest = createHash('sha256');
     let checked = 0;
-    for await (const stored of readAll()) {
+    // The links were written over the payloads as recorded: hash those, not their upcast
+    // form, or every event older than the current schemaVersion would look tampered with.
+    for await (const stored of readAll({}, true)) {
       const prev = streams.get(stored.stream) ?? { revision: -1, hash: GENESIS_HASH };
       const fail = (reason: string): ChainVerification => ({ ok: false, checked, brokenAt: stored.position, reason, headHash: null });
       if (stored.revision !== prev.revision + 1) {
