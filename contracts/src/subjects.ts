@@ -19,6 +19,14 @@ export function departmentSubjectFilter(department: string): string {
   return `${EVENTS_SUBJECT_PREFIX}.${departmentSlug(department)}.>`;
 }
 
+/**
+ * The inbox prefix of a department's connection: `_INBOX_<slug>`. Its user may subscribe
+ * only under it, so one department cannot read another's JetStream acks and replies.
+ */
+export function departmentInboxPrefix(department: string): string {
+  return `_INBOX_${departmentSlug(department)}`;
+}
+
 /** `journey.dlq.<department slug>`; `unknown` when the department could not be read. */
 export function dlqSubject(department?: string): string {
   return `${DLQ_SUBJECT_PREFIX}.${department ? departmentSlug(department) : 'unknown'}`;

@@ -2,13 +2,17 @@
  * Renders a nats-server configuration for Journeys: JetStream on, one user per department
  * whose publish permission is limited to `journey.events.<its slug>.>`, and one service user
  * for ingest (and the API's HTTP ingress) that manages the streams, pulls, acks and
- * dead-letters. Passwords are never written here: each is a `$VARIABLE` nats-server reads
+ * dead-letters. A department user may subscribe only under its own inbox prefix
+ * (`_INBOX_<slug>.>`, see `departmentInboxPrefix`; the emitter connects with it): under
+ * `_INBOX.>` it could read the JetStream acks and pull deliveries of ingest and the others.
+ * Passwords are never written here: each is a `$VARIABLE` nats-server reads
  * from its environment (`JOURNEY_NATS_PASSWORD_<SLUG>` with `-` as `_`, upper-cased). nats-server
  * parses a variable's value as config: use passwords that start with a letter (or quote them).
  *
  *   tsx infra/nats/config.ts intake assessment billing > infra/nats/nats-server.conf
  */
 import { departmentSlug } from '../../contracts/src/department.ts';
+import { departmentInboxPrefix, departmentSubjectFilter, DLQ_SUBJECTS, EVENTS_SUBJECTS } from '../../contracts/src/subjects.ts';
 
 export interface NatsConfigOptions {
   /** Department names as the organisation writes them ("V5 3rd"): their slugs make the users. */
@@ -37,13 +41,13 @@ export function renderNatsConfig(options: NatsConfigOptions): string {
   const slugs = [...new Set(options.departments.map(departmentSlug))].sort();
   if (slugs.includes(ingest)) throw new Error(`a department slug collides with the service user ${ingest}`);
   const departmentUsers = slugs.map(
-    (slug) => `    # department ${slug}: may publish its own events only (JetStream acks come back on _INBOX)
+    (slug) => `    # department ${slug}: may publish its own events only; JetStream acks come back on its own inbox prefix
     {
       user: ${q(slug)}
       password: ${password(slug)}
       permissions: {
-        publish: { allow: [${q(`journey.events.${slug}.>`)}] }
-        subscribe: { allow: ["_INBOX.>"] }
+        publish: { allow: [${q(departmentSubjectFilter(slug))}] }
+        subscribe: { allow: [${q(`${departmentInboxPrefix(slug)}.>`)}] }
       }
     }`,
   );
@@ -66,7 +70,7 @@ authorization {
       user: ${q(ingest)}
       password: ${password(ingest)}
       permissions: {
-        publish: { allow: ["journey.events.>", "journey.dlq.>", "$JS.API.>", "$JS.ACK.>", "$KV.>", "_INBOX.>"] }
+        publish: { allow: [${q(EVENTS_SUBJECTS)}, ${q(DLQ_SUBJECTS)}, "$JS.API.>", "$JS.ACK.>", "$KV.>", "_INBOX.>"] }
         subscribe: { allow: ["_INBOX.>", "$JS.EVENT.ADVISORY.>", "$KV.>"] }
       }
     }

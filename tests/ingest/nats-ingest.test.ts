@@ -130,7 +130,7 @@ describe.skipIf(!natsServerAvailable())('ingest over NATS JetStream', () => {
 
   it('refuses, at the server, a department publishing under another department\'s subject', async () => {
     // Given billing's user
-    const billingBus = await connectNatsBus({ servers: nats.url, user: 'billing', pass: PASSWORDS.billing, manageStreams: false });
+    const billingBus = await connectNatsBus({ servers: nats.url, user: 'billing', pass: PASSWORDS.billing, manageStreams: false, inboxPrefix: '_INBOX_billing' });
     closers.push(() => billingBus.close());
     // When it publishes an intake event on intake's subject
     const [result] = await billingBus.publish([workStarted('claim-2', 'Intake')], { timeoutMs: 3000 });

@@ -3,6 +3,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { connectNatsBus, type NatsBus } from '@journeys/bus';
 import { createAuth } from '@journeys/api';
+import { departmentInboxPrefix } from '@journeys/contracts';
+import { createEmitter } from '@journeys/emitter';
 import { getSQLiteEventStore, type EventStore } from '@journeys/event-store';
 import { startIngest, type IngestHandle } from '@journeys/ingest';
 import { pino } from 'pino';
@@ -198,7 +200,7 @@ describe.skipIf(!natsServerAvailable())('access control on the bus: a department
   });
 
   it("is refused by the server on another department's subject, dead-lettered when it lies in the payload, stored only as itself", async () => {
-    const intake = await connectNatsBus({ servers: nats.url, user: 'intake', pass: PASSWORDS.intake, manageStreams: false });
+    const intake = await connectNatsBus({ servers: nats.url, user: 'intake', pass: PASSWORDS.intake, manageStreams: false, inboxPrefix: departmentInboxPrefix('Intake') });
     closers.push(() => intake.close());
     // another department's subject: the server refuses (permissions)
     const [onBilling] = await intake.publish([workStarted('bus-1', 'Billing')], { timeoutMs: 3000 });
@@ -220,6 +222,33 @@ describe.skipIf(!natsServerAvailable())('access control on the bus: a department
     const stored: string[] = [];
     for await (const e of store.readAll()) stored.push(e.event.id);
     expect(stored).toEqual([own.id]);
+  });
+
+  it("cannot read the others' JetStream acks and deliveries on _INBOX.>, and still emits its own events", async () => {
+    // Given intake's user, connected with its own inbox prefix
+    const intake = await connectNatsBus({ servers: nats.url, user: 'intake', pass: PASSWORDS.intake, manageStreams: false, inboxPrefix: departmentInboxPrefix('Intake') });
+    closers.push(() => intake.close());
+    // When it subscribes to everyone's inboxes (where ingest's pulls and acks travel)
+    const refused = new Promise<Error>((resolve) => {
+      intake.connection.subscribe('_INBOX.>', {
+        callback: (err) => {
+          if (err) resolve(err);
+        },
+      });
+    });
+    // Then the server refuses the subscription
+    const err = await refused;
+    expect(err.name).toBe('PermissionViolationError');
+    expect(err).toMatchObject({ operation: 'subscription', subject: '_INBOX.>' });
+    // while its emitter (acks on _INBOX_intake) still gets its own events through to the store
+    const emitter = createEmitter({ department: 'Intake', servers: nats.url, user: 'intake', pass: PASSWORDS.intake, attemptTimeoutMs: 3000 });
+    closers.push(() => emitter.close());
+    const { id, duplicate } = await emitter.workStarted('bus-2', { activity: 'Check' });
+    expect(duplicate).toBe(false);
+    await waitFor('the emitted event stored', async () => {
+      for await (const e of store.readAll()) if (e.event.id === id) return true;
+      return false;
+    });
   });
 });
 

@@ -91,7 +91,7 @@ export class BusBackpressureError extends Error {
 export interface ConsumerOptions {
   /** Durable consumer name; default `journey-ingest`. */
   durable?: string;
-  /** Deliveries before a message is given up and dead-lettered; default 10. */
+  /** Deliveries before a message is given up and dead-lettered; default 20 (`DEFAULT_CONSUMER_SETTINGS`). */
   maxDeliver?: number;
   /**
    * How long a delivered message stays un-acked before redelivery; default 5 s. A live NATS

@@ -46,6 +46,11 @@ export interface NatsBusOptions {
   /** Connection name shown by the server (monitoring). */
   name?: string;
   /**
+   * Prefix of the connection's reply inboxes (JetStream acks); default `_INBOX`. A
+   * department's user may subscribe only under `_INBOX_<slug>` (`departmentInboxPrefix`).
+   */
+  inboxPrefix?: string;
+  /**
    * Create or update `JOURNEY_EVENTS` and `JOURNEY_DLQ` on connect (idempotent). Needs the
    * JetStream API permission: the ingest/admin user has it, department users do not, so
    * department emitters pass false. Default true.
@@ -80,6 +85,7 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<NatsBus> 
       servers,
       ...(options.user !== undefined ? { user: options.user } : {}),
       ...(options.pass !== undefined ? { pass: options.pass } : {}),
+      ...(options.inboxPrefix !== undefined ? { inboxPrefix: options.inboxPrefix } : {}),
       name: options.name ?? 'journeys',
       reconnect: true,
       maxReconnectAttempts: -1,
@@ -104,7 +110,7 @@ export async function connectNatsBus(options: NatsBusOptions): Promise<NatsBus> 
  */
 export async function natsBusFromConnection(
   nc: NatsConnection,
-  options: Omit<NatsBusOptions, 'servers' | 'user' | 'pass'> & { ownsConnection?: boolean } = {},
+  options: Omit<NatsBusOptions, 'servers' | 'user' | 'pass' | 'inboxPrefix'> & { ownsConnection?: boolean } = {},
 ): Promise<NatsBus> {
   const js = jetstream(nc, { timeout: options.publishTimeoutMs ?? 5000 });
   let jsmPromise: Promise<JetStreamManager> | undefined;

@@ -1,4 +1,4 @@
-import { createInbox, PermissionViolationError, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
+import { createInbox, PermissionViolationError, type ConnectionOptions, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 
 export interface PipelinedAck {
   seq: number;
@@ -29,7 +29,8 @@ interface Pending {
  * protocol and guarantees (the ack is awaited per message) at several times the rate.
  */
 export function pipelinedPublisher(nc: NatsConnection) {
-  const prefix = createInbox();
+  // under the connection's own inbox prefix: a department's user may subscribe only there
+  const prefix = createInbox(connectionInboxPrefix(nc));
   const pending = new Map<string, Pending>();
   let counter = 0;
 
@@ -101,4 +102,9 @@ export function pipelinedPublisher(nc: NatsConnection) {
       for (const [token, p] of pending) if (p.subject === err.subject) settle(token, new PublishFailure('rejected', err.message));
     },
   };
+}
+
+/** The `inboxPrefix` the connection was opened with (the interface does not declare `options`). */
+function connectionInboxPrefix(nc: NatsConnection): string | undefined {
+  return (nc as NatsConnection & { options?: ConnectionOptions }).options?.inboxPrefix;
 }

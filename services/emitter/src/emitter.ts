@@ -1,6 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import {
   CURRENT_SCHEMA_VERSION,
+  departmentInboxPrefix,
   EventValidationError,
   validateEvent,
   type EventData,
@@ -24,12 +25,21 @@ export interface EmitterOptions {
   department: string;
   /** Exactly one of `bus`, `connection` or `servers`. */
   bus?: EventBus;
-  /** An open NATS connection (the emitter does not close it). */
+  /**
+   * An open NATS connection (the emitter does not close it). With a department's user, open
+   * it with `inboxPrefix: departmentInboxPrefix(department)`: that user may subscribe only there.
+   */
   connection?: NatsConnection;
   /** NATS server URL(s); the emitter connects and owns the connection. */
   servers?: string | string[];
   user?: string;
   pass?: string;
+  /**
+   * Inbox prefix of the connection the emitter opens (`servers`); default
+   * `departmentInboxPrefix(department)` = `_INBOX_<slug>`, the only one a department's user
+   * may subscribe under. Set it when `user` is not the department's (e.g. `_INBOX` for ingest).
+   */
+  inboxPrefix?: string;
   /**
    * Events accepted by emit() and not yet acked by the bus. Beyond it, emit() rejects at
    * once with BusBackpressureError instead of queueing without bound. Default 10 000.
@@ -118,6 +128,8 @@ export function createEmitter(options: EmitterOptions): Emitter {
             ...(options.user !== undefined ? { user: options.user } : {}),
             ...(options.pass !== undefined ? { pass: options.pass } : {}),
             name: `journeys-emitter-${department}`,
+            // the department's user may receive its acks only under its own inbox prefix
+            inboxPrefix: options.inboxPrefix ?? departmentInboxPrefix(department),
             // a department's user may not manage streams; the ingest side creates them
             manageStreams: false,
           });

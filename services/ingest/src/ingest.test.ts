@@ -156,6 +156,35 @@ describe('ingest on the in-process bus (no NATS)', () => {
     expect(bus.pending()).toBe(0);
   });
 
+  it('hands back only the refused event when its dead letter cannot be sent, without pausing for a store outage', async () => {
+    // Given an event id already stored in journey "p", and a DLQ that fails once
+    const taken = event('p');
+    await store.append('journey-p', [taken]);
+    let dlqFailures = 0;
+    const flakyDlq = new Proxy(bus, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        const fn = (value as (...a: unknown[]) => unknown).bind(target);
+        if (prop !== 'deadLetter') return fn;
+        return (...args: unknown[]) => (dlqFailures++ === 0 ? Promise.reject(new Error('DLQ away')) : fn(...args));
+      },
+    });
+    // When a batch brings good events and that id again for journey "q"
+    const good = Array.from({ length: 6 }, (_, i) => event(`s${i % 3}`));
+    const conflicting: JourneyEvent = { ...taken, journeyId: 'q' };
+    await bus.publish([...good.slice(0, 3), conflicting, ...good.slice(3)]);
+    ingest = await startIngest({ bus: flakyDlq, store, logger: quiet, batchSize: 100, retryDelayMs: () => 10 });
+    await waitFor('all handled', () => ingest!.counters.appended + ingest!.counters.deadLettered === 7);
+    // Then only the conflict came back (once) and was dead-lettered on its next delivery;
+    // the good events were stored and the store was never taken for down
+    expect(ingest.counters).toMatchObject({ appended: 6, deadLettered: 1, naks: 1, storeFailures: 0 });
+    expect(dlqFailures).toBe(2);
+    const letters = await bus.deadLetters();
+    expect(letters.map((l) => [l.reason, l.eventId, l.deliveries])).toEqual([['store_rejected', taken.id, 2]]);
+    expect(bus.pending()).toBe(0);
+  });
+
   it('redelivers what a stopped ingest had not acked to the next one', async () => {
     const first = await startIngest({ bus, store, logger: quiet });
     await first.stop();

@@ -177,20 +177,28 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
         return;
       }
       const item = items[0]!;
-      await deadLetter(
-        {
-          reason: 'store_rejected',
-          detail: (err as Error).message,
-          problems: [{ path: '', message: (err as Error).message, code: (err as Error).name }],
-          subject: item.msg.subject,
-          payload: toText(item.msg.data),
-          departmentSlug: parseEventSubject(item.msg.subject)?.departmentSlug ?? 'unknown',
-          eventId: item.event.id,
-          streamSeq: item.msg.streamSeq,
-          deliveries: item.msg.deliveryCount,
-        },
-        `dlq-${item.msg.streamSeq}`,
-      );
+      // the store answered (it refused this event): a DLQ failure is not a store outage, so
+      // only this message is handed back, as for an invalid message
+      try {
+        await deadLetter(
+          {
+            reason: 'store_rejected',
+            detail: (err as Error).message,
+            problems: [{ path: '', message: (err as Error).message, code: (err as Error).name }],
+            subject: item.msg.subject,
+            payload: toText(item.msg.data),
+            departmentSlug: parseEventSubject(item.msg.subject)?.departmentSlug ?? 'unknown',
+            eventId: item.event.id,
+            streamSeq: item.msg.streamSeq,
+            deliveries: item.msg.deliveryCount,
+          },
+          `dlq-${item.msg.streamSeq}`,
+        );
+      } catch (dlqErr) {
+        log.error({ err: dlqErr, subject: item.msg.subject }, 'cannot reach the dead-letter queue; the message will come back');
+        nak([item.msg]);
+        return;
+      }
       await item.msg.ack();
     }
   };
