@@ -52,7 +52,7 @@ export interface ProjectionRunner {
  */
 export function createProjectionRunner(options: ProjectionRunnerOptions): ProjectionRunner {
   const { store } = options;
-  const batchSize = options.batchSize ?? 20_000;
+  const batchSize = options.batchSize ?? 50_000;
   const queries = new SwitchableQueries();
   let readStore: ReadStore | undefined;
   let subscription: Subscription | undefined;

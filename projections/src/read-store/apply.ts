@@ -7,7 +7,7 @@ import type { CellStore } from './cells.ts';
 import type { CellDelta, Contributions } from './contributions.ts';
 import { contributionsOf, diffContributions } from './contributions.ts';
 import { decodeEvents, encodeEvents } from './event-codec.ts';
-import { hereRowsOf, spanOf, stateCode, storedStatus, storedSummary } from './journey-rows.ts';
+import { hereRowsOf, spanOf, stateCode } from './journey-rows.ts';
 import type { Names } from './names.ts';
 
 /**
@@ -27,15 +27,15 @@ interface Row {
   started_at: number;
 }
 
-export function createWriter(db: Database.Database, names: Names, cells: CellStore): Writer {
+export function createWriter(db: Database.Database, names: Names, cells: CellStore, options: { changeLog: boolean }): Writer {
   const getRow = db.prepare('SELECT jid, events, started_at FROM journeys WHERE journey_id = ?');
   const insertRow = db.prepare(
-    `INSERT INTO journeys (journey_id, jt, state, started_at, last_event_at, completed_at, promised_by, event_count, events, summary, status)
-     VALUES (@journeyId, @jt, @state, @startedAt, @lastEventAt, @completedAt, @promisedBy, @eventCount, @events, @summary, @status)`,
+    `INSERT INTO journeys (journey_id, jt, state, started_at, last_event_at, completed_at, promised_by, event_count, events)
+     VALUES (@journeyId, @jt, @state, @startedAt, @lastEventAt, @completedAt, @promisedBy, @eventCount, @events)`,
   );
   const updateRow = db.prepare(
     `UPDATE journeys SET jt = @jt, state = @state, started_at = @startedAt, last_event_at = @lastEventAt, completed_at = @completedAt,
-       promised_by = @promisedBy, event_count = @eventCount, events = @events, summary = @summary, status = @status WHERE jid = @jid`,
+       promised_by = @promisedBy, event_count = @eventCount, events = @events WHERE jid = @jid`,
   );
   const delDept = db.prepare('DELETE FROM journey_departments WHERE dept = ? AND started_at = ? AND journey_id = ?');
   const addDept = db.prepare('INSERT OR IGNORE INTO journey_departments (dept, started_at, journey_id) VALUES (?, ?, ?)');
@@ -90,8 +90,6 @@ export function createWriter(db: Database.Database, names: Names, cells: CellSto
         promisedBy: facts.promisedBy,
         eventCount: facts.eventCount,
         events: encodeEvents(events, names),
-        summary: JSON.stringify(storedSummary(facts)),
-        status: JSON.stringify(storedStatus(facts)),
       };
       let jid: number;
       if (row) {
@@ -104,7 +102,7 @@ export function createWriter(db: Database.Database, names: Names, cells: CellSto
       for (const h of hereRowsOf(facts)) addHere.run(journeyId, names.id(h.department), h.kind, h.since, jt, facts.startedAt, facts.promisedBy);
       const [t0, t1] = spanOf(facts);
       putSpan.run(jid, t0, t1);
-      addChange.run(journeyId, String(checkpoint.position));
+      if (options.changeLog) addChange.run(journeyId, String(checkpoint.position));
       changed.push(journeyId);
     }
     cells.apply(deltas);

@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { CellDelta, KindCode } from './contributions.ts';
 import { DAY_MS, DISTRIBUTION_KINDS } from './contributions.ts';
 import type { Distribution } from './distribution.ts';
-import { addValue, emptyDistribution, mergeInto, removeValue } from './distribution.ts';
+import { addValue, decodeDistribution, emptyDistribution, encodeDistribution, mergeInto, removeValue } from './distribution.ts';
 import type { Names } from './names.ts';
 
 /**
@@ -23,7 +23,7 @@ export interface CellRow {
   b: number;
   jt: number;
   n: number;
-  dist: string | null;
+  dist: Buffer | null;
 }
 
 const monthCache = new Map<number, number>();
@@ -68,7 +68,7 @@ export class CellStore {
     private readonly names: Names,
     options: { cacheCells?: number } = {},
   ) {
-    this.cacheLimit = options.cacheCells ?? 20_000;
+    this.cacheLimit = options.cacheCells ?? 100_000;
     this.get = db.prepare('SELECT n, dist FROM cells WHERE kind = ? AND level = ? AND jt = ? AND bucket = ? AND a = ? AND b = ?');
     this.put = db.prepare(
       'INSERT INTO cells (kind, level, jt, bucket, a, b, n, dist) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kind, level, jt, bucket, a, b) DO UPDATE SET n = excluded.n, dist = excluded.dist',
@@ -86,22 +86,30 @@ export class CellStore {
    * first, so a cell touched by many journeys is read and written once.
    */
   apply(deltas: readonly { jt: number; delta: CellDelta }[]): void {
-    const pending = new Map<string, PendingCell>();
+    // Merged per day cell first (one key per delta), then each day cell into its month and
+    // the all-time total: a batch builds few keys however many journeys it touches.
+    const days = new Map<string, PendingCell>();
     for (const { jt, delta } of deltas) {
-      const a = this.names.id(delta.a);
-      const b = this.names.id(delta.b);
-      const levels: [number, number][] = [
-        [Level.day, delta.day],
-        [Level.month, monthOfDay(delta.day)],
+      const key = `${delta.kind},${jt},${delta.day},${delta.a}\u0000${delta.b}`;
+      let p = days.get(key);
+      if (!p) days.set(key, (p = { kind: delta.kind, level: Level.day, jt, bucket: delta.day, a: this.names.id(delta.a), b: this.names.id(delta.b), w: 0, added: [], removed: [] }));
+      p.w += delta.w;
+      for (const v of delta.added) p.added.push(v);
+      for (const v of delta.removed) p.removed.push(v);
+    }
+    const pending = new Map<string, PendingCell>();
+    for (const d of days.values()) {
+      pending.set(`${d.kind},${Level.day},${d.jt},${d.bucket},${d.a},${d.b}`, d);
+      for (const [level, bucket] of [
+        [Level.month, monthOfDay(d.bucket)],
         [Level.all, 0],
-      ];
-      for (const [level, bucket] of levels) {
-        const key = `${delta.kind},${level},${jt},${bucket},${a},${b}`;
+      ] as const) {
+        const key = `${d.kind},${level},${d.jt},${bucket},${d.a},${d.b}`;
         let p = pending.get(key);
-        if (!p) pending.set(key, (p = { kind: delta.kind, level, jt, bucket, a, b, w: 0, added: [], removed: [] }));
-        p.w += delta.w;
-        for (const v of delta.added) p.added.push(v);
-        for (const v of delta.removed) p.removed.push(v);
+        if (!p) pending.set(key, (p = { kind: d.kind, level, jt: d.jt, bucket, a: d.a, b: d.b, w: 0, added: [], removed: [] }));
+        p.w += d.w;
+        for (const v of d.added) p.added.push(v);
+        for (const v of d.removed) p.removed.push(v);
       }
     }
     for (const [key, p] of pending) this.write(key, p);
@@ -111,8 +119,8 @@ export class CellStore {
     let cell = this.cache.get(key);
     if (cell) this.cache.delete(key);
     else {
-      const row = this.get.get(p.kind, p.level, p.jt, p.bucket, p.a, p.b) as { n: number; dist: string | null } | undefined;
-      cell = row ? { n: row.n, dist: row.dist === null ? null : (JSON.parse(row.dist) as Distribution) } : { n: 0, dist: null };
+      const row = this.get.get(p.kind, p.level, p.jt, p.bucket, p.a, p.b) as { n: number; dist: Buffer | null } | undefined;
+      cell = row ? { n: row.n, dist: row.dist === null ? null : decodeDistribution(row.dist) } : { n: 0, dist: null };
     }
     cell.n += p.w;
     if (DISTRIBUTION_KINDS.has(p.kind)) {
@@ -125,7 +133,7 @@ export class CellStore {
       this.del.run(p.kind, p.level, p.jt, p.bucket, p.a, p.b);
       return;
     }
-    this.put.run(p.kind, p.level, p.jt, p.bucket, p.a, p.b, cell.n, cell.dist === null ? null : JSON.stringify(cell.dist));
+    this.put.run(p.kind, p.level, p.jt, p.bucket, p.a, p.b, cell.n, cell.dist === null ? null : encodeDistribution(cell.dist));
     this.cache.set(key, cell);
     if (this.cache.size > this.cacheLimit) this.cache.delete(this.cache.keys().next().value!);
   }
@@ -193,7 +201,7 @@ export class CellReader {
       if (!m) out.set(key, (m = { a: row.a, b: row.b, n: 0, dist: null }));
       m.n += row.n;
       if (row.dist !== null) {
-        const d = JSON.parse(row.dist) as Distribution;
+        const d = decodeDistribution(row.dist);
         if (m.dist === null) m.dist = d;
         else mergeInto(m.dist, d);
       }

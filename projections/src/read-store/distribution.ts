@@ -29,7 +29,7 @@ export interface Distribution {
   /** Raw values while small (unsorted); absent once a sketch. */
   raw?: number[];
   /** Sketch buckets: index → count (values ≤ 0 in `z`). */
-  b?: Record<string, number>;
+  b?: Map<number, number>;
   z?: number;
   lo: number[];
   hi: number[];
@@ -69,7 +69,7 @@ function toSketch(d: Distribution): void {
   if (!d.raw) return;
   const raw = d.raw;
   delete d.raw;
-  d.b = {};
+  d.b = new Map();
   d.z = 0;
   for (const v of raw) addToSketch(d, v, 1);
 }
@@ -77,10 +77,10 @@ function toSketch(d: Distribution): void {
 function addToSketch(d: Distribution, v: number, k: number): void {
   if (v <= 0) d.z = (d.z ?? 0) + k;
   else {
-    const key = String(bucketOf(v));
-    const next = (d.b![key] ?? 0) + k;
-    if (next <= 0) delete d.b![key];
-    else d.b![key] = next;
+    const key = bucketOf(v);
+    const next = (d.b!.get(key) ?? 0) + k;
+    if (next <= 0) d.b!.delete(key);
+    else d.b!.set(key, next);
   }
 }
 
@@ -125,7 +125,7 @@ export function mergeInto(into: Distribution, other: Distribution): void {
     if (other.raw) for (const v of other.raw) addToSketch(into, v, 1);
     else {
       into.z = (into.z ?? 0) + (other.z ?? 0);
-      for (const [k, c] of Object.entries(other.b ?? {})) into.b![k] = (into.b![k] ?? 0) + c;
+      for (const [k, c] of other.b ?? []) into.b!.set(k, (into.b!.get(k) ?? 0) + c);
     }
   }
   into.lo = [...into.lo, ...other.lo].sort((a, b) => a - b).slice(0, EXTREMES);
@@ -143,10 +143,10 @@ export function subtractFrom(from: Distribution, other: Distribution): void {
   from.sum -= other.sum;
   toSketch(from);
   from.z = (from.z ?? 0) - (other.z ?? 0);
-  for (const [k, c] of Object.entries(other.b ?? {})) {
-    const next = (from.b![k] ?? 0) - c;
-    if (next <= 0) delete from.b![k];
-    else from.b![k] = next;
+  for (const [k, c] of other.b ?? []) {
+    const next = (from.b!.get(k) ?? 0) - c;
+    if (next <= 0) from.b!.delete(k);
+    else from.b!.set(k, next);
   }
   for (const v of other.lo) removeOne(from.lo, v);
   for (const v of other.hi) removeOne(from.hi, v);
@@ -161,7 +161,7 @@ function orderStatistic(d: Distribution, k: number, keys: number[]): number {
   let seen = d.z ?? 0;
   if (k < seen) return 0;
   for (const key of keys) {
-    seen += d.b![String(key)]!;
+    seen += d.b!.get(key)!;
     if (k < seen) return valueOf(key);
   }
   return d.hi[d.hi.length - 1] ?? 0;
@@ -176,9 +176,7 @@ export function statsOf(d: Distribution): DurationStats {
     const sorted = Float64Array.from(d.raw).sort();
     q = (p) => quantileSorted(sorted, p);
   } else {
-    const keys = Object.keys(d.b ?? {})
-      .map(Number)
-      .sort((a, b) => a - b);
+    const keys = [...(d.b?.keys() ?? [])].sort((a, b) => a - b);
     q = (p) => {
       const pos = (d.n - 1) * p;
       const lo = Math.floor(pos);
@@ -191,4 +189,51 @@ export function statsOf(d: Distribution): DurationStats {
   const min = d.lo[0] ?? q(0);
   const max = d.hi[d.hi.length - 1] ?? q(1);
   return { count: d.n, mean: s(d.sum / d.n), min: s(min), max: s(max), p50: s(q(0.5)), p90: s(q(0.9)), p99: s(q(0.99)), sum: s(d.sum) };
+}
+
+/**
+ * The stored form: little-endian float64s — n, sum, z, |lo|, |hi|, mode (0 raw, 1 sketch),
+ * |raw or buckets|, then lo, hi, and the raw values or (bucket, count) pairs. Binary
+ * because the busiest cells (a pair's all-time total) are rewritten by every batch.
+ */
+export function encodeDistribution(d: Distribution): Buffer {
+  const items = d.raw ? d.raw.length : (d.b?.size ?? 0) * 2;
+  const f = new Float64Array(7 + d.lo.length + d.hi.length + items);
+  f[0] = d.n;
+  f[1] = d.sum;
+  f[2] = d.z ?? 0;
+  f[3] = d.lo.length;
+  f[4] = d.hi.length;
+  f[5] = d.raw ? 0 : 1;
+  f[6] = d.raw ? d.raw.length : (d.b?.size ?? 0);
+  let i = 7;
+  for (const v of d.lo) f[i++] = v;
+  for (const v of d.hi) f[i++] = v;
+  if (d.raw) for (const v of d.raw) f[i++] = v;
+  else
+    for (const [k, c] of d.b ?? []) {
+      f[i++] = k;
+      f[i++] = c;
+    }
+  return Buffer.from(f.buffer, f.byteOffset, f.byteLength);
+}
+
+export function decodeDistribution(buf: Uint8Array): Distribution {
+  // Copy: SQLite's buffer need not be 8-byte aligned.
+  const f = new Float64Array(buf.byteLength / 8);
+  new Uint8Array(f.buffer).set(buf);
+  const loLen = f[3]!;
+  const hiLen = f[4]!;
+  const count = f[6]!;
+  let i = 7;
+  const lo = Array.from(f.subarray(i, (i += loLen)));
+  const hi = Array.from(f.subarray(i, (i += hiLen)));
+  const d: Distribution = { n: f[0]!, sum: f[1]!, lo, hi };
+  if (f[5] === 0) d.raw = Array.from(f.subarray(i, i + count));
+  else {
+    d.z = f[2]!;
+    d.b = new Map();
+    for (let k = 0; k < count; k++, i += 2) d.b.set(f[i]!, f[i + 1]!);
+  }
+  return d;
 }

@@ -2,9 +2,9 @@ import type Database from 'better-sqlite3';
 import type { CustomerStatus, JourneySummary, JourneyTimeline } from '@journeys/contracts';
 import { foldJourney } from '../journey-fold.ts';
 import type { JourneyListFilter, JourneyPage } from '../queries.ts';
-import { toTimeline } from '../views.ts';
+import { toSummary, toTimeline } from '../views.ts';
 import { decodeEvents } from './event-codec.ts';
-import { STATE_CODE, statusAt, summaryAt } from './journey-rows.ts';
+import { STATE_CODE, statusOf } from './journey-rows.ts';
 import type { Names } from './names.ts';
 
 /** The per-journey reads: one indexed row each, or one keyset page of the list. */
@@ -29,9 +29,7 @@ function decodeCursor(cursor: string): [number, string] {
 interface ListRow {
   journey_id: string;
   started_at: number;
-  completed_at: number | null;
-  promised_by: number | null;
-  summary: string;
+  events: string;
 }
 
 export class JourneyReads {
@@ -42,7 +40,7 @@ export class JourneyReads {
     private readonly db: Database.Database,
     private readonly names: Names,
   ) {
-    this.byId = db.prepare('SELECT started_at, completed_at, promised_by, event_count, events, status FROM journeys WHERE journey_id = ?');
+    this.byId = db.prepare('SELECT events FROM journeys WHERE journey_id = ?');
   }
 
   timeline(journeyId: string, now: number): JourneyTimeline | undefined {
@@ -53,12 +51,9 @@ export class JourneyReads {
   }
 
   customerStatus(journeyId: string, now: number): CustomerStatus | undefined {
-    const row = this.byId.get(journeyId) as
-      | { started_at: number; completed_at: number | null; promised_by: number | null; event_count: number; status: string }
-      | undefined;
+    const row = this.byId.get(journeyId) as { events: string } | undefined;
     if (!row) return undefined;
-    const stored = JSON.parse(row.status) as Omit<CustomerStatus, 'version'>;
-    return statusAt(stored, { startedAt: row.started_at, completedAt: row.completed_at, promisedBy: row.promised_by }, row.event_count, now);
+    return statusOf(foldJourney(journeyId, decodeEvents(row.events, this.names)), now);
   }
 
   /** Newest first, by (startedAt desc, journeyId asc); the cursor is the last item's pair. */
@@ -101,7 +96,7 @@ export class JourneyReads {
       where.push(`(${startCol} < ? OR (${startCol} = ? AND ${idCol} > ?))`);
       params.push(t, t, id);
     }
-    const sql = `SELECT j.journey_id, j.started_at, j.completed_at, j.promised_by, j.summary FROM ${from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`;
+    const sql = `SELECT j.journey_id, j.started_at, j.events FROM ${from}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ?`;
     let stmt = this.statements.get(sql);
     if (!stmt) {
       if (this.statements.size > 64) this.statements.clear();
@@ -109,9 +104,7 @@ export class JourneyReads {
     }
     const rows = stmt.all(...params, limit + 1) as ListRow[];
     const more = rows.length > limit;
-    const items: JourneySummary[] = rows.slice(0, limit).map((r) =>
-      summaryAt(JSON.parse(r.summary) as JourneySummary, { startedAt: r.started_at, completedAt: r.completed_at, promisedBy: r.promised_by }, now),
-    );
+    const items: JourneySummary[] = rows.slice(0, limit).map((r) => toSummary(foldJourney(r.journey_id, decodeEvents(r.events, this.names)), now));
     const last = rows[limit - 1];
     return { items, nextCursor: more && last ? encodeCursor(last.started_at, last.journey_id) : null };
   }

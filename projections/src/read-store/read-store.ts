@@ -20,7 +20,7 @@ import { cellFilter } from './filters.ts';
 import { JourneyReads } from './journey-queries.ts';
 import { Names } from './names.ts';
 import { asOf } from './replay.ts';
-import { FOLD_VERSION, SCHEMA_VERSION, createSchema } from './schema.ts';
+import { FOLD_VERSION, SCHEMA_VERSION, createQueryIndexes, createSchema } from './schema.ts';
 
 /**
  * Anything with an event and its store position (StoredEvent and the store's PagedEvent
@@ -37,8 +37,14 @@ export interface ReadStoreOptions {
   readonly?: boolean;
   /** SQLite page cache per connection, MiB (default 16). */
   cacheMiB?: number;
-  /** Parsed aggregate cells kept by the writer (default 20 000). */
+  /** Parsed aggregate cells kept by the writer (default 100 000: tens of MiB at most). */
   cacheCells?: number;
+  /**
+   * A bulk load into a fresh file nobody reads yet (a rebuild beside the live store): no
+   * fsync, no change log, query indexes built once by `finishBulk()`. A crash leaves a file
+   * to throw away, which is what the rebuild does with an unfinished one.
+   */
+  bulk?: boolean;
 }
 
 /**
@@ -61,6 +67,8 @@ export interface ReadStore extends JourneyQueries {
   refresh(): void;
   /** Tells the change listeners (the runner announces "caught-up" this way). */
   notify(changes: readonly ReadModelChange[]): void;
+  /** Ends a bulk load: builds the query indexes and makes the file a normal WAL store. */
+  finishBulk(): void;
   /** Journeys stored (the list's total, cheap). */
   journeyCount(): number;
   /** Distinct events held by the journeys' rows (a scan of the journeys table: for reports, not requests). */
@@ -90,19 +98,26 @@ class SqliteReadStore implements ReadStore {
   /** Answers per checkpoint (an imported log that does not move answers from memory). */
   private readonly cache = new Map<string, { position: number; value: unknown }>();
   readonly stale: { reason: string } | null;
+  private readonly bulk: boolean;
 
   constructor(options: ReadStoreOptions) {
     this.clock = options.clock ?? Date.now;
     this.db = new Database(options.path, options.readonly ? { readonly: true, fileMustExist: true } : {});
     const cacheKiB = (options.cacheMiB ?? 16) * 1024;
-    if (options.path !== ':memory:' && !options.readonly) this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    this.bulk = options.bulk ?? false;
+    if (this.bulk) {
+      this.db.pragma('journal_mode = MEMORY');
+      this.db.pragma('synchronous = OFF');
+    } else {
+      if (options.path !== ':memory:' && !options.readonly) this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+    }
     this.db.pragma(`cache_size = -${cacheKiB}`);
     // Memory stays what we set: no mapped file pages counted against the process.
     this.db.pragma('mmap_size = 0');
     this.db.pragma('temp_store = FILE');
     this.db.pragma('busy_timeout = 5000');
-    if (!options.readonly) createSchema(this.db);
+    if (!options.readonly) createSchema(this.db, { deferIndexes: this.bulk });
     this.getMeta = this.db.prepare('SELECT value FROM meta WHERE key = ?');
     this.putMeta = options.readonly ? (undefined as never) : this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
     this.stale = this.checkVersions(options.readonly ?? false);
@@ -110,7 +125,7 @@ class SqliteReadStore implements ReadStore {
     this.cells = new CellStore(this.db, this.names, options.cacheCells !== undefined ? { cacheCells: options.cacheCells } : {});
     this.reader = new CellReader(this.db);
     this.reads = new JourneyReads(this.db, this.names);
-    this.writer = options.readonly ? undefined : createWriter(this.db, this.names, this.cells);
+    this.writer = options.readonly ? undefined : createWriter(this.db, this.names, this.cells, { changeLog: !this.bulk });
     this.loadCheckpoint();
     this.lastChange = (this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM changes').get() as { s: number }).s;
   }
@@ -159,6 +174,13 @@ class SqliteReadStore implements ReadStore {
 
   journeyCount(): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM journeys').get() as { n: number }).n;
+  }
+
+  finishBulk(): void {
+    createQueryIndexes(this.db);
+    this.db.pragma('optimize');
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
   }
 
   eventCount(): number {

@@ -36,15 +36,17 @@ export interface RebuildResult {
 }
 
 export async function rebuildBeside(options: RebuildOptions): Promise<RebuildResult> {
+  // Large transactions: fewer refolds of journeys that span batches; memory follows the batch.
   const next = `${options.path}.next`;
   await rmReadStoreFiles(next);
   const started = performance.now();
-  const rs = openReadStore({ path: next, ...(options.clock ? { clock: options.clock } : {}) });
+  const rs = openReadStore({ path: next, bulk: true, ...(options.clock ? { clock: options.clock } : {}) });
   let events = 0;
   try {
-    events = await bulkLoad(options.store, rs, options.batchSize ?? 20_000, options.onProgress);
+    events = await bulkLoad(options.store, rs, options.batchSize ?? 100_000, options.onProgress);
     const id = await storeIdentity(options.store);
     if (id !== null) rs.setStoreId(id);
+    rs.finishBulk();
   } catch (err) {
     rs.close();
     await rmReadStoreFiles(next);
