@@ -58,7 +58,52 @@ export interface OpenRow {
   promisedBy: number | null;
 }
 
-export function processMapFrom(cells: CellSource, open: readonly OpenRow[], names: Names): ProcessMap {
+/** What is open per department at an instant: the workload's and the process map's live part. */
+export interface OpenAtDept {
+  wip: number;
+  queueLength: number;
+  oldest: { since: number; journeyId: string } | null;
+  slaAtRisk: number;
+  slaBreached: number;
+}
+export type OpenByDept = Map<string, OpenAtDept>;
+
+const emptyOpen = (): OpenAtDept => ({ wip: 0, queueLength: 0, oldest: null, slaAtRisk: 0, slaBreached: 0 });
+
+/** The per-department summary of open rows (a replay's folds; the live one is SQL, read-store.ts). */
+export function summariseOpen(open: readonly OpenRow[], now: number): OpenByDept {
+  const out: OpenByDept = new Map();
+  const at = (d: string): OpenAtDept => {
+    let o = out.get(d);
+    if (!o) out.set(d, (o = emptyOpen()));
+    return o;
+  };
+  const sla = new Map<string, Set<string>>();
+  for (const o of open) {
+    const r = at(o.department);
+    if (o.kind === 0) r.wip++;
+    else if (o.kind === 1) {
+      r.queueLength++;
+      if (!r.oldest || o.since < r.oldest.since || (o.since === r.oldest.since && o.journeyId < r.oldest.journeyId)) r.oldest = { since: o.since, journeyId: o.journeyId };
+    }
+    const state = slaState({ startedAt: o.startedAt, completedAt: null, promisedBy: o.promisedBy }, now);
+    if (state === 'at-risk' || state === 'breached') {
+      const key = `${state}|${o.department}`;
+      let s2 = sla.get(key);
+      if (!s2) sla.set(key, (s2 = new Set()));
+      s2.add(o.journeyId);
+    }
+  }
+  for (const [key, set] of sla) {
+    const i = key.indexOf('|');
+    const r = at(key.slice(i + 1));
+    if (key.slice(0, i) === 'at-risk') r.slaAtRisk = set.size;
+    else r.slaBreached = set.size;
+  }
+  return out;
+}
+
+export function processMapFrom(cells: CellSource, open: OpenByDept, names: Names): ProcessMap {
   const depts = new Map<string, ProcessMap['departments'][number]>();
   const dept = (name: string): ProcessMap['departments'][number] => {
     let d = depts.get(name);
@@ -69,9 +114,10 @@ export function processMapFrom(cells: CellSource, open: readonly OpenRow[], name
   for (const v of cells(Kind.events).values()) dept(names.name(v.a)).events += v.n;
   for (const v of cells(Kind.work).values()) if (v.dist) dept(names.name(v.a)).work = statsOf(v.dist);
   for (const v of cells(Kind.queue).values()) if (v.dist) dept(names.name(v.a)).queue = statsOf(v.dist);
-  for (const o of open) {
-    if (o.kind === 0) dept(o.department).wip++;
-    else if (o.kind === 1) dept(o.department).queueLength++;
+  for (const [department, o] of open) {
+    const d = dept(department);
+    d.wip += o.wip;
+    d.queueLength += o.queueLength;
   }
   const departments = [...depts.values()].sort((a, b) => b.events - a.events || byName(a.department, b.department));
   const edgesOf = (kind: KindCode) =>
@@ -88,7 +134,7 @@ export function processMapFrom(cells: CellSource, open: readonly OpenRow[], name
  * completions from the cells (throughput: the last THROUGHPUT_WINDOW_DAYS UTC days,
  * today included).
  */
-export function workloadFrom(cells: CellSource, open: readonly OpenRow[], names: Names, now: number): DepartmentWorkload[] {
+export function workloadFrom(cells: CellSource, open: OpenByDept, names: Names, now: number): DepartmentWorkload[] {
   const rows = new Map<string, DepartmentWorkload>();
   const row = (department: string): DepartmentWorkload => {
     let r = rows.get(department);
@@ -101,32 +147,13 @@ export function workloadFrom(cells: CellSource, open: readonly OpenRow[], names:
   for (const v of cells(Kind.completions, [today - THROUGHPUT_WINDOW_DAYS + 1, today + 1]).values()) {
     row(names.name(v.a)).throughputPerDay += v.n / THROUGHPUT_WINDOW_DAYS;
   }
-  const oldest = new Map<string, { since: number; journeyId: string }>();
-  const sla = new Map<string, Set<string>>(); // "at-risk|dept" / "breached|dept" → journeys
-  for (const o of open) {
-    const r = row(o.department);
-    if (o.kind === 0) r.wip++;
-    else if (o.kind === 1) {
-      r.queueLength++;
-      const best = oldest.get(o.department);
-      if (!best || o.since < best.since || (o.since === best.since && o.journeyId < best.journeyId)) oldest.set(o.department, { since: o.since, journeyId: o.journeyId });
-    }
-    const state = slaState({ startedAt: o.startedAt, completedAt: null, promisedBy: o.promisedBy }, now);
-    if (state === 'at-risk' || state === 'breached') {
-      const key = `${state}|${o.department}`;
-      let s = sla.get(key);
-      if (!s) sla.set(key, (s = new Set()));
-      s.add(o.journeyId);
-    }
-  }
-  for (const [department, o] of oldest) {
-    row(department).oldestWaiting = { journeyId: o.journeyId, since: new Date(o.since).toISOString(), waitingSeconds: (now - o.since) / 1000 };
-  }
-  for (const [key, s] of sla) {
-    const i = key.indexOf('|');
-    const r = row(key.slice(i + 1));
-    if (key.slice(0, i) === 'at-risk') r.slaAtRisk = s.size;
-    else r.slaBreached = s.size;
+  for (const [department, o] of open) {
+    const r = row(department);
+    r.wip = o.wip;
+    r.queueLength = o.queueLength;
+    r.slaAtRisk = o.slaAtRisk;
+    r.slaBreached = o.slaBreached;
+    if (o.oldest) r.oldestWaiting = { journeyId: o.oldest.journeyId, since: new Date(o.oldest.since).toISOString(), waitingSeconds: (now - o.oldest.since) / 1000 };
   }
   return [...rows.values()].sort((a, b) => byName(a.department, b.department));
 }

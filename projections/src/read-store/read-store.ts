@@ -12,7 +12,8 @@ import type {
 } from '@journeys/contracts';
 import { Interner, parseInstant, projectEvent, type ProjectedEvent } from '../projected-event.ts';
 import type { JourneyListFilter, JourneyPage, JourneyQueries, ReadModelChange } from '../queries.ts';
-import { handoffsFrom, processMapFrom, storedCells, workloadFrom, type OpenRow } from './analytics.ts';
+import { handoffsFrom, processMapFrom, storedCells, summariseOpen, workloadFrom, type OpenAtDept, type OpenByDept } from './analytics.ts';
+import { AT_RISK_SHARE } from '../sla.ts';
 import { CellReader, CellStore } from './cells.ts';
 import { Kind } from './contributions.ts';
 import { createWriter, type Writer } from './apply.ts';
@@ -286,7 +287,7 @@ class SqliteReadStore implements ReadStore {
   processMap(filter?: AnalyticsFilter): ProcessMap {
     return this.cached(`map|${JSON.stringify(filter ?? {})}`, () => {
       const f = cellFilter(filter, this.names);
-      return processMapFrom(storedCells(this.reader, f), this.openNow(f.jt), this.names);
+      return processMapFrom(storedCells(this.reader, f), this.openNow(f.jt, this.clock()), this.names);
     });
   }
 
@@ -296,9 +297,9 @@ class SqliteReadStore implements ReadStore {
     const f = cellFilter(rest, this.names);
     if (now < this.newestAt) {
       const past = asOf(this.db, this.reader, this.names, f, now);
-      return workloadFrom(past.cells, past.open, this.names, now);
+      return workloadFrom(past.cells, summariseOpen(past.open, now), this.names, now);
     }
-    return workloadFrom(storedCells(this.reader, f), this.openNow(f.jt), this.names, now);
+    return workloadFrom(storedCells(this.reader, f), this.openNow(f.jt, now), this.names, now);
   }
 
   replay(instant: string, filter?: AnalyticsFilter): Replay {
@@ -313,19 +314,53 @@ class SqliteReadStore implements ReadStore {
       return {
         asOf: new Date(at).toISOString(),
         handoffs: handoffsFrom(past.cells, this.names),
-        processMap: processMapFrom(past.cells, past.open, this.names),
-        departments: workloadFrom(past.cells, past.open, this.names, at),
+        processMap: processMapFrom(past.cells, summariseOpen(past.open, at), this.names),
+        departments: workloadFrom(past.cells, summariseOpen(past.open, at), this.names, at),
         journeys: { total, inProgress: total - completed, completed },
       };
     });
   }
 
-  /** What is open now, from the "here" rows (as many as there are open steps and queues). */
-  private openNow(jt: number | undefined | null): OpenRow[] {
-    if (jt === null) return [];
-    const sql = `SELECT journey_id AS journeyId, dept, kind, since, started_at AS startedAt, promised_by AS promisedBy FROM here${jt !== undefined ? ' WHERE jt = ?' : ''}`;
-    const rows = (jt !== undefined ? this.db.prepare(sql).all(jt) : this.db.prepare(sql).all()) as (Omit<OpenRow, 'department'> & { dept: number })[];
-    return rows.map((r) => ({ journeyId: r.journeyId, department: this.names.name(r.dept), kind: r.kind, since: r.since, startedAt: r.startedAt, promisedBy: r.promisedBy }));
+  /**
+   * What is open now, per department, summed by SQLite over the "here" rows (one per open
+   * step, queue and customer wait: as many as there is work in progress, whatever the history).
+   */
+  private openNow(jt: number | undefined | null, now: number): OpenByDept {
+    const out: OpenByDept = new Map();
+    if (jt === null) return out;
+    const where = jt !== undefined ? 'WHERE jt = ?' : '';
+    const args = jt !== undefined ? [jt] : [];
+    const at = (dept: number): OpenAtDept => {
+      const name = this.names.name(dept);
+      let o = out.get(name);
+      if (!o) out.set(name, (o = { wip: 0, queueLength: 0, oldest: null, slaAtRisk: 0, slaBreached: 0 }));
+      return o;
+    };
+    for (const r of this.stmt(`SELECT dept, kind, COUNT(*) AS n FROM here ${where} GROUP BY dept, kind`).all(...args) as { dept: number; kind: number; n: number }[]) {
+      if (r.kind === 0) at(r.dept).wip = r.n;
+      else if (r.kind === 1) at(r.dept).queueLength = r.n;
+    }
+    const oldest = `SELECT dept, since, journey_id FROM (SELECT dept, since, journey_id, row_number() OVER (PARTITION BY dept ORDER BY since, journey_id) AS rn FROM here WHERE kind = 1${jt !== undefined ? ' AND jt = ?' : ''}) WHERE rn = 1`;
+    for (const r of this.stmt(oldest).all(...args) as { dept: number; since: number; journey_id: string }[]) at(r.dept).oldest = { since: r.since, journeyId: r.journey_id };
+    // The SLA rule of sla.ts, in SQL: breached once past the promise; at risk when at most
+    // AT_RISK_SHARE of the promised window is left (or the window is empty).
+    const sla = `SELECT dept,
+        COUNT(DISTINCT CASE WHEN @now > promised_by THEN journey_id END) AS breached,
+        COUNT(DISTINCT CASE WHEN @now <= promised_by AND (promised_by - started_at <= 0 OR promised_by - @now <= (promised_by - started_at) * @share) THEN journey_id END) AS atRisk
+      FROM here WHERE promised_by IS NOT NULL${jt !== undefined ? ' AND jt = @jt' : ''} GROUP BY dept`;
+    for (const r of this.stmt(sla).all({ now, share: AT_RISK_SHARE, ...(jt !== undefined ? { jt } : {}) }) as { dept: number; breached: number; atRisk: number }[]) {
+      const o = at(r.dept);
+      o.slaBreached = r.breached;
+      o.slaAtRisk = r.atRisk;
+    }
+    return out;
+  }
+
+  private readonly statements = new Map<string, Database.Statement>();
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
   }
 
   onChange(listener: (change: ReadModelChange) => void): () => void {
