@@ -115,6 +115,7 @@ export function processMapFrom(cells: CellSource, open: OpenByDept, names: Names
   for (const v of cells(Kind.work).values()) if (v.dist) dept(names.name(v.a)).work = statsOf(v.dist);
   for (const v of cells(Kind.queue).values()) if (v.dist) dept(names.name(v.a)).queue = statsOf(v.dist);
   for (const [department, o] of open) {
+    if (o.wip === 0 && o.queueLength === 0) continue; // waiting on the customer only: not a map node by itself
     const d = dept(department);
     d.wip += o.wip;
     d.queueLength += o.queueLength;
@@ -148,6 +149,7 @@ export function workloadFrom(cells: CellSource, open: OpenByDept, names: Names, 
     row(names.name(v.a)).throughputPerDay += v.n / THROUGHPUT_WINDOW_DAYS;
   }
   for (const [department, o] of open) {
+    if (o.wip === 0 && o.queueLength === 0 && o.slaAtRisk === 0 && o.slaBreached === 0) continue;
     const r = row(department);
     r.wip = o.wip;
     r.queueLength = o.queueLength;

@@ -17,8 +17,11 @@ import type { Names } from './names.ts';
  * the aggregate cells. A batch applied twice finds nothing new and changes nothing.
  */
 export interface Writer {
-  /** Returns the journeys that changed. */
-  apply(byJourney: Map<string, ProjectedEvent[]>, checkpoint: { position: number; newestAt: number }): string[];
+  /**
+   * Returns the journeys this call changed, and whether another process had written since
+   * this one's last batch (then journeys of the batch may have changed without this call).
+   */
+  apply(byJourney: Map<string, ProjectedEvent[]>, checkpoint: { position: number; newestAt: number }): { changed: string[]; foreign: boolean };
 }
 
 interface Row {
@@ -48,10 +51,11 @@ export function createWriter(db: Database.Database, names: Names, cells: CellSto
   const getMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
   let generation = -1;
 
-  const applyTx = db.transaction((byJourney: Map<string, ProjectedEvent[]>, checkpoint: { position: number; newestAt: number }): string[] => {
+  const applyTx = db.transaction((byJourney: Map<string, ProjectedEvent[]>, checkpoint: { position: number; newestAt: number }): { changed: string[]; foreign: boolean } => {
     // Another process may have written since our last batch (processes sharing one read
     // store): then the parsed cells we keep are stale.
     const current = Number((getGeneration.get() as { value: string } | undefined)?.value ?? 0);
+    const foreign = generation !== -1 && current !== generation;
     if (current !== generation) {
       cells.clearCache();
       names.reload(db);
@@ -113,7 +117,7 @@ export function createWriter(db: Database.Database, names: Names, cells: CellSto
     putMeta.run('newestAt', JSON.stringify(Math.max(checkpoint.newestAt, storedNewest ? Number(JSON.parse(storedNewest.value)) : -1e15)));
     generation = current + 1;
     putMeta.run('generation', JSON.stringify(generation));
-    return changed;
+    return { changed, foreign };
   });
 
   return {

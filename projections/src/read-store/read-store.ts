@@ -202,13 +202,16 @@ class SqliteReadStore implements ReadStore {
       if (e.t > newestAt) newestAt = e.t;
     }
     if (position < this.checkpoint) position = this.checkpoint;
-    const changed = this.writer.apply(byJourney, { position, newestAt });
+    const { changed, foreign } = this.writer.apply(byJourney, { position, newestAt });
     this.checkpoint = position;
     this.newestAt = newestAt;
-    if (changed.length > 0) {
+    // Another process sharing the file may have applied these events first: then its
+    // listeners heard of them and ours must too, so every journey of the batch is announced.
+    const announce = foreign ? [...byJourney.keys()] : changed;
+    if (announce.length > 0 || foreign) {
       this.cache.clear();
       this.trimChanges();
-      this.notify(changed.map((journeyId) => ({ kind: 'journey' as const, journeyId, position })));
+      this.notify(announce.map((journeyId) => ({ kind: 'journey' as const, journeyId, position })));
     }
     return changed;
   }
