@@ -216,7 +216,7 @@ describe('openEventStore', () => {
   it('opens sqlite:<path>, creating its directory', async () => {
     const path = join(root, 'nested', 'dir', 'j.db');
     const store = openEventStore(`sqlite:${path}`);
-    expect(store.kind).toBe('sqlite');
+    expect(store.describe()).toContain('embedded SQLite');
     expect(existsSync(path)).toBe(true);
     expect(await store.ping()).toBe(true);
     await store.close();
