@@ -127,7 +127,7 @@ async function endToEndWorker(url: string, dir: string, n: number, journeys: num
   const emitters = departmentEmitters(bus);
   const t0 = performance.now();
   await emitAll(emitters, n, journeys);
-  while ((await reader.headPosition()) < n) await new Promise((r) => setTimeout(r, 5));
+  while ((await reader.eventsAfter(0, { atMost: n })) < n) await new Promise((r) => setTimeout(r, 5));
   const seconds = (performance.now() - t0) / 1000;
   worker.kill('SIGTERM');
   await new Promise((r) => worker.once('exit', r));

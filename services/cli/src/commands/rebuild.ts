@@ -25,21 +25,25 @@ export function register(program: Command): void {
       const store = await openExistingStore(config);
       const checkpointDir = projectionCheckpointDir(config);
       try {
-        const head = await store.headPosition();
+        // Progress in events counted by the store, never in positions (EventStoreDB's are byte offsets).
+        const total = await store.eventsAfter(0);
         // Rebuild means from the first event: an old checkpoint would only be continued from.
         if (checkpointDir) await fs.rm(path.join(checkpointDir, SNAPSHOT_FILE), { force: true });
         const started = performance.now();
         const { progressBar } = await import('../progress.ts');
-        const bar = opts.progress ? progressBar('rebuild', head, 'positions') : undefined;
+        const bar = opts.progress ? progressBar('rebuild', total, 'events') : undefined;
         const runner = createProjectionRunner({
           store,
           batchSize,
-          onProgress: (applied, seenHead) => bar?.update(applied, seenHead > head ? seenHead : undefined),
+          onProgress: () => {
+            const applied = runner.queries.eventCount;
+            bar?.update(applied, applied > total ? applied : undefined);
+          },
         });
         await runner.start();
         await runner.waitUntilCaughtUp();
         await runner.stop();
-        bar?.update(runner.queries.position);
+        bar?.update(runner.queries.eventCount);
         bar?.stop();
         const seconds = (performance.now() - started) / 1000;
         const model = runner.queries;
