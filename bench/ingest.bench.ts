@@ -154,7 +154,7 @@ async function storeAloneMany(dir: string, n: number, batch: number, journeys: n
       if (!list) streams.set(stream, (list = []));
       list.push(event);
     }
-    await store.appendMany!([...streams].map(([stream, events]) => ({ stream, events })));
+    await store.appendMany([...streams].map(([stream, events]) => ({ stream, events })));
   }
   const rate = n / ((performance.now() - t0) / 1000);
   await store.close();
@@ -220,9 +220,9 @@ function timedStore(store: EventStore, committed: Map<string, number>): EventSto
           return r;
         };
       }
-      if (prop === 'appendMany' && target.appendMany) {
+      if (prop === 'appendMany') {
         return async (batches: readonly StreamBatch[]) => {
-          const r = await target.appendMany!(batches);
+          const r = await target.appendMany(batches);
           const now = performance.now();
           for (const b of batches) for (const e of b.events) committed.set(e.id, now);
           return r;

@@ -5,7 +5,6 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import express from 'express';
 import { createInProcessBus } from '@journeys/bus';
 import { CURRENT_SCHEMA_VERSION, type JourneyEvent } from '@journeys/contracts';
 import { getSQLiteEventStore, type EventStore } from '@journeys/event-store';
@@ -35,7 +34,7 @@ const event = (journeyId: string, i: number): JourneyEvent => ({
   data: { activity: 'triage' },
 });
 
-async function parts(options: { outage?: () => string | undefined } = {}) {
+function parts(options: { outage?: () => string | undefined } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'journeys-ready-'));
   dirs.push(dir);
   const store: EventStore = getSQLiteEventStore({
@@ -56,7 +55,7 @@ async function parts(options: { outage?: () => string | undefined } = {}) {
 describe('readiness and lag on sparse positions', () => {
   it('counts the lag in events, not in position units, in /readyz and in the gauge', async () => {
     // Given read models caught up with 10 events, then stopped, and 5 more events stored
-    const { store, bus, runner } = await parts();
+    const { store, bus, runner } = parts();
     await store.append('journey-a', Array.from({ length: 10 }, (_, i) => event('a', i)));
     await runner.start();
     await runner.waitUntilCaughtUp();
@@ -74,21 +73,20 @@ describe('readiness and lag on sparse positions', () => {
     expect(behind.reasons.join(' ')).toMatch(/more than 10 events behind/);
     // and the gauge says the same count
     const registry = new Registry();
-    const app = express();
-    app.use(opsRoutes({ ...deps, registry, metricsPublic: true, logger: pino({ level: 'silent' }) } as AppDeps));
+    opsRoutes({ ...deps, registry, metricsPublic: true, logger: pino({ level: 'silent' }) });
     const metrics = await registry.metrics();
     expect(metrics).toMatch(/journeys_projection_lag_events 16\b/);
   });
 
   it('is not ready while a subscription to the store is down, and shows it in the gauge', async () => {
     let outage: string | undefined;
-    const { store, bus, runner } = await parts({ outage: () => outage });
+    const { store, bus, runner } = parts({ outage: () => outage });
     await store.append('journey-a', [event('a', 0)]);
     await runner.start();
     await runner.waitUntilCaughtUp();
     const deps = { store, bus, queries: runner.queries, projectionsCaughtUp: () => runner.caughtUp(), storeKind: 'sqlite' } as unknown as AppDeps;
     const registry = new Registry();
-    opsRoutes({ ...deps, registry, metricsPublic: true, logger: pino({ level: 'silent' }) } as AppDeps);
+    opsRoutes({ ...deps, registry, metricsPublic: true, logger: pino({ level: 'silent' }) });
     expect(await registry.metrics()).toMatch(/journeys_store_subscriptions\{state="up"\} 1/);
 
     // When the store becomes unreadable, the runner's subscription goes down

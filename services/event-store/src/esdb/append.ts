@@ -25,8 +25,8 @@ interface StreamState {
  * fresh read, after a jittered pause. Both reads and the write go to the leader.
  */
 export function appendOperations(ctx: Context): {
-  append(stream: string, events: readonly JourneyEvent[], options?: AppendOptions): Promise<AppendResult>;
-  appendMany(batches: readonly StreamBatch[]): Promise<AppendResult[]>;
+  append: (stream: string, events: readonly JourneyEvent[], options?: AppendOptions) => Promise<AppendResult>;
+  appendMany: (batches: readonly StreamBatch[]) => Promise<AppendResult[]>;
 } {
   /** Everything the append needs to know about a stream: ids already in it, last revision, last link. */
   async function streamState({ esdb, client }: Connection, stream: string): Promise<StreamState> {
@@ -83,7 +83,7 @@ export function appendOperations(ctx: Context): {
     }
     if (truncateBefore !== undefined && truncateBefore !== null) {
       throw new EventStoreError(
-        `stream ${stream} was deleted or truncated on EventStoreDB ($tb ${String(truncateBefore)}): appending would continue its old ` +
+        `stream ${stream} was deleted or truncated on EventStoreDB ($tb set): appending would continue its old ` +
           'revisions and break its chain; tombstone it (hard delete) and use a new stream, never soft-delete journey streams',
       );
     }

@@ -28,10 +28,10 @@ export interface Connection {
  * the server is not remembered (the next call tries again); a server that is too old or a
  * malformed connection string is.
  */
-export function connector(connectionString: string, timeoutMs: number): { connect(): Promise<Connection>; dispose(): Promise<void> } {
+export function connector(connectionString: string, timeoutMs: number): { connect: () => Promise<Connection>; dispose: () => Promise<void> } {
   let pending: Promise<Connection> | undefined;
   return {
-    connect(): Promise<Connection> {
+    connect: (): Promise<Connection> => {
       if (pending) return pending;
       const attempt = (async () => {
         const esdb = await loadLib();
@@ -57,7 +57,7 @@ export function connector(connectionString: string, timeoutMs: number): { connec
       });
       return attempt;
     },
-    async dispose(): Promise<void> {
+    dispose: async (): Promise<void> => {
       const current = pending;
       pending = undefined;
       if (current) await current.then(({ client }) => client.dispose()).catch(() => undefined);

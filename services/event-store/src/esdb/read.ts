@@ -11,7 +11,7 @@ const HEAD_PAGE = 32;
 
 export interface Reads extends Pick<EventStore, 'readStream' | 'readAll' | 'readAllPages' | 'headPosition' | 'eventAt' | 'eventsAfter'> {
   /** readAll with the payloads as recorded (verify). */
-  readAllRecorded(options?: ReadAllOptions): AsyncGenerator<StoredEvent>;
+  readAllRecorded: (options?: ReadAllOptions) => AsyncGenerator<StoredEvent>;
 }
 
 export function readOperations(ctx: Context): Reads {
@@ -54,7 +54,8 @@ export function readOperations(ctx: Context): Reads {
       } catch (err) {
         throw mapError(err);
       }
-      if (n < ask || last === undefined || last === boundary) return;
+      // A page that does not move past the boundary would be read again forever.
+      if (n < ask || last === undefined || (boundary !== undefined && (backwards ? last >= boundary : last <= boundary))) return;
       boundary = last;
       from = toPosition(last);
     }

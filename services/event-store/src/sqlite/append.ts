@@ -12,8 +12,8 @@ const sparseGap = (): number => 1 + Math.floor(Math.random() * 1000);
 
 /** `append` and `appendMany`: every event validated first, then one IMMEDIATE transaction. */
 export function appendOperations(ctx: Context): {
-  append(stream: string, events: readonly JourneyEvent[], options?: AppendOptions): Promise<AppendResult>;
-  appendMany(batches: readonly StreamBatch[]): Promise<AppendResult[]>;
+  append: (stream: string, events: readonly JourneyEvent[], options?: AppendOptions) => Promise<AppendResult>;
+  appendMany: (batches: readonly StreamBatch[]) => Promise<AppendResult[]>;
 } {
   const { db } = ctx;
   const stmt = {
