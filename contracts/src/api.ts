@@ -1,3 +1,4 @@
+import { FreshnessSchema } from './read-models.ts';
 import { z } from 'zod';
 import { ValidationProblemSchema } from './validation.ts';
 
@@ -22,7 +23,7 @@ export const RoleSchema = z.union(
 export type Role = z.infer<typeof RoleSchema>;
 
 export function page<T extends z.ZodType>(item: T) {
-  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable(), freshness: FreshnessSchema.optional() });
 }
 
 export const AcceptedSchema = z.object({ accepted: z.int(), ids: z.array(z.string()) });

@@ -115,6 +115,19 @@ export const JourneySummarySchema = z.object({
 });
 export type JourneySummary = z.infer<typeof JourneySummarySchema>;
 
+/**
+ * How fresh an answer is: the event-store position the read models reflect (opaque: compare
+ * it only with positions the same store hands out) and whether the projections had caught
+ * up with the store when it was computed. Also sent as the `Journeys-Position` and
+ * `Journeys-Caught-Up` headers.
+ */
+export const FreshnessSchema = z.object({
+  position: z.string().describe('event-store position the answer reflects (opaque)'),
+  caughtUp: z.boolean().describe('false while the projections are catching up: figures are partial'),
+});
+export type Freshness = z.infer<typeof FreshnessSchema>;
+const freshness = FreshnessSchema.optional();
+
 export const HandoffPairStatsSchema = DurationStatsSchema.extend({ from: z.string(), to: z.string() });
 export type HandoffPairStats = z.infer<typeof HandoffPairStatsSchema>;
 
@@ -122,6 +135,7 @@ export const HandoffAnalyticsSchema = z.object({
   pairs: z.array(HandoffPairStatsSchema),
   journeys: z.int(),
   handoffs: z.int(),
+  freshness,
 });
 export type HandoffAnalytics = z.infer<typeof HandoffAnalyticsSchema>;
 
@@ -149,6 +163,7 @@ export const ProcessMapSchema = z.object({
     nodes: z.array(ActivityNodeSchema),
     edges: z.array(ProcessMapEdgeSchema),
   }),
+  freshness,
 });
 export type ProcessMap = z.infer<typeof ProcessMapSchema>;
 
@@ -166,7 +181,7 @@ export const DepartmentWorkloadSchema = z.object({
 });
 export type DepartmentWorkload = z.infer<typeof DepartmentWorkloadSchema>;
 
-export const DepartmentsSchema = z.object({ asOf: instant, departments: z.array(DepartmentWorkloadSchema) });
+export const DepartmentsSchema = z.object({ asOf: instant, departments: z.array(DepartmentWorkloadSchema), freshness });
 
 export const CUSTOMER_STATES = ['in-progress', 'waiting-on-you', 'completed'] as const;
 /** Customer-safe: no actors, departments' internal reasons, delays or other customers. */
@@ -186,8 +201,8 @@ export const CustomerStatusSchema = z.object({
 export type CustomerStatus = z.infer<typeof CustomerStatusSchema>;
 
 export const AnalyticsFilterSchema = z.object({
-  from: z.iso.datetime({ offset: true }).optional().describe('only journeys active at or after this instant'),
-  to: z.iso.datetime({ offset: true }).optional().describe('only journeys that started before this instant'),
+  from: z.iso.datetime({ offset: true }).optional().describe('only what happened on or after the UTC day of this instant (a handoff counts on the day it was requested, work on the day it started)'),
+  to: z.iso.datetime({ offset: true }).optional().describe('only what happened before the end of the UTC day of this instant (exclusive when it is a midnight)'),
   journeyType: z.string().min(1).max(128).optional(),
 });
 export type AnalyticsFilter = z.infer<typeof AnalyticsFilterSchema>;
@@ -198,5 +213,6 @@ export const ReplaySchema = z.object({
   processMap: ProcessMapSchema,
   departments: z.array(DepartmentWorkloadSchema),
   journeys: z.object({ total: z.int(), inProgress: z.int(), completed: z.int() }),
+  freshness,
 });
 export type Replay = z.infer<typeof ReplaySchema>;

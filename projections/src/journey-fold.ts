@@ -68,6 +68,8 @@ export interface JourneyFacts {
   dfgFrom: string[];
   dfgTo: string[];
   dfgDelay: number[];
+  /** When each arc began (its first event), epoch ms: the day an arc counts in. */
+  dfgAt: number[];
   /** Activities of the events that carry one, in order (node counts). */
   activities: string[];
   /** Open work at the last event: one entry per open step. */
@@ -123,6 +125,7 @@ export function foldJourney(journeyId: string, events: readonly ProjectedEvent[]
   const dfgFrom: string[] = [];
   const dfgTo: string[] = [];
   const dfgDelay: number[] = [];
+  const dfgAt: number[] = [];
   const activities: string[] = [];
   let prevActivity: string | undefined;
   let prevActivityT = 0;
@@ -183,6 +186,7 @@ export function foldJourney(journeyId: string, events: readonly ProjectedEvent[]
         dfgFrom.push(prevActivity);
         dfgTo.push(e.activity);
         dfgDelay.push((t - prevActivityT) / 1000);
+        dfgAt.push(prevActivityT);
       }
       activities.push(e.activity);
       prevActivity = e.activity;
@@ -298,6 +302,7 @@ export function foldJourney(journeyId: string, events: readonly ProjectedEvent[]
     dfgFrom,
     dfgTo,
     dfgDelay,
+    dfgAt,
     activities,
     openWork: completedAt === null ? open.map((o) => ({ department: o.department, since: steps[o.index]!.startedAt! })) : [],
     queued,

@@ -1,32 +1,38 @@
+import { rename } from 'node:fs/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { StoredEvent } from '@journeys/contracts';
 import type { EventStore, Subscription } from '@journeys/event-store';
-import type { ReadModelChange } from './queries.ts';
-import { JourneyReadModel } from './read-model.ts';
-import { loadSnapshot, writeSnapshot, type SnapshotLoad } from './snapshot.ts';
+import type { JourneyQueries } from './queries.ts';
+import type { PositionedEvent, ReadStore } from './read-store/read-store.ts';
+import { openReadStore } from './read-store/read-store.ts';
+import { rebuildBeside, rmReadStoreFiles, storeIdentity } from './read-store/rebuild.ts';
+import { SwitchableQueries } from './read-store/switchable.ts';
 
 export interface ProjectionRunnerOptions {
   store: EventStore;
-  /** Where the durable checkpoint (snapshot) lives; none: rebuild from the first event at every start. */
-  checkpointDir?: string;
-  /** Events applied per batch while catching up (live batches are whatever has arrived). */
+  /**
+   * The read store file (JOURNEY_READ_STORE); absent: an in-memory read store, rebuilt at
+   * every start (tests, one-off commands).
+   */
+  readStorePath?: string;
+  /** Events applied per transaction while catching up (live batches are whatever has arrived). */
   batchSize?: number;
-  /** How often a changed model is snapshotted while live. */
-  snapshotEveryMs?: number;
   /** "Now" for SLA and workload; default the wall clock. */
   clock?: () => number;
   /** Catch-up progress, after each batch. */
   onProgress?: (applied: number, head: number) => void;
-  /** Failures of the subscription or of a snapshot write (the runner keeps what it has). */
+  /** Failures of the subscription or of a batch (the runner keeps what it has and retries). */
   onError?: (err: Error) => void;
+  /** Things worth telling the operator (a rebuild beside the live tables, its switch). */
+  onNotice?: (line: string) => void;
 }
 
 export interface ProjectionRunner {
-  /** Loads the checkpoint and starts following the store; resolves once following (not caught up). */
+  /** Opens the read store and starts following the event store; resolves once following (not caught up). */
   start(): Promise<void>;
-  /** Stops following and writes a last snapshot. */
+  /** Stops following; the read store keeps everything applied (its checkpoint is committed per batch). */
   stop(): Promise<void>;
-  readonly queries: JourneyReadModel;
+  readonly queries: JourneyQueries;
   /** Head position − applied position, as last seen. */
   lag(): number;
   caughtUp(): boolean;
@@ -34,21 +40,21 @@ export interface ProjectionRunner {
   waitForPosition(position: number, options?: { signal?: AbortSignal }): Promise<void>;
   /** Resolves at the next moment the runner is caught up. */
   waitUntilCaughtUp(): Promise<void>;
-  /** What happened to the snapshot at start. */
-  readonly snapshot: SnapshotLoad | undefined;
+  /** How the read store was found at start: resumed from its checkpoint, or rebuilt and why. */
+  readonly resumed: { resumed: true; position: number } | { resumed: false; reason: string } | undefined;
 }
 
 /**
- * Follows the store from the durable checkpoint, in batches: catches up, then stays live.
- * Catch-up batches only record events (each journey is folded once, when caught up or
- * first asked); live batches fold the journeys they touch at once and refresh their
- * customer status, then `onChange` listeners hear about every changed journey.
+ * Follows the event store into the read store, in batches: catches up from the read
+ * store's own checkpoint (committed with every batch, so a restart resumes where it
+ * stopped and a crash loses nothing), then stays live. Nothing of the history is held in
+ * memory beyond the batch being applied.
  */
 export function createProjectionRunner(options: ProjectionRunnerOptions): ProjectionRunner {
   const { store } = options;
-  const batchSize = options.batchSize ?? 5000;
-  const snapshotEveryMs = options.snapshotEveryMs ?? 30_000;
-  const model = new JourneyReadModel(options.clock ? { clock: options.clock } : {});
+  const batchSize = options.batchSize ?? 50_000;
+  const queries = new SwitchableQueries();
+  let readStore: ReadStore | undefined;
   let subscription: Subscription | undefined;
   let loop: Promise<void> | undefined;
   let buffer: StoredEvent[] = [];
@@ -57,18 +63,17 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
   let idleScheduled = false;
   let pausedByUs = false;
   let stopped = false;
-  let snapshotLoad: SnapshotLoad | undefined;
-  let snapshotAt = 0;
-  let snapshotPosition = -1;
-  let snapshotting: Promise<void> | undefined;
+  let resumed: ProjectionRunner['resumed'];
+  let rebuilding: Promise<void> | undefined;
   const positionWaiters = new Set<{ position: number; resolve: () => void }>();
   const caughtUpWaiters = new Set<() => void>();
 
   const report = (err: unknown): void => options.onError?.(err instanceof Error ? err : new Error(String(err)));
+  const position = (): number => readStore?.position ?? 0;
 
   function wakeWaiters(): void {
     for (const w of [...positionWaiters]) {
-      if (model.position >= w.position) {
+      if (position() >= w.position) {
         positionWaiters.delete(w);
         w.resolve();
       }
@@ -79,38 +84,27 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
     }
   }
 
+  function applyBatch(batch: readonly PositionedEvent[]): void {
+    if (batch.length === 0 || !readStore) return;
+    const last = batch[batch.length - 1]!.position;
+    if (last > head) head = last;
+    if (isCaughtUp && head > last) isCaughtUp = false;
+    readStore.apply(batch, { position: last });
+    options.onProgress?.(position(), head);
+    wakeWaiters();
+  }
+
   function applyBuffered(): void {
     if (buffer.length === 0) return;
     const batch = buffer;
     buffer = [];
-    const last = batch[batch.length - 1]!.position;
-    if (last > head) head = last;
-    if (isCaughtUp && head > last) isCaughtUp = false;
-    const changed = model.apply(batch, { eager: isCaughtUp });
-    model.advanceTo(last);
-    if (changed.length > 0) {
-      const changes: ReadModelChange[] = changed.map((journeyId) => ({ kind: 'journey', journeyId, position: last }));
-      model.notify(changes);
+    try {
+      applyBatch(batch);
+    } catch (err) {
+      // Nothing of the batch was committed: put it back and try again on the next turn.
+      buffer = [...batch, ...buffer];
+      report(err);
     }
-    options.onProgress?.(model.position, head);
-    wakeWaiters();
-  }
-
-  function maybeSnapshot(force = false): Promise<void> | undefined {
-    if (!options.checkpointDir || snapshotting) return snapshotting;
-    if (model.position === snapshotPosition) return undefined;
-    if (!force && Date.now() - snapshotAt < snapshotEveryMs) return undefined;
-    snapshotAt = Date.now();
-    const position = model.position;
-    snapshotting = writeSnapshot(options.checkpointDir, model, store)
-      .then(() => {
-        snapshotPosition = position;
-      })
-      .catch(report)
-      .finally(() => {
-        snapshotting = undefined;
-      });
-    return snapshotting;
   }
 
   /** Runs when the subscription has nothing more to hand over right now. */
@@ -124,60 +118,50 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
       report(err);
       return;
     }
-    if (buffer.length > 0 || model.position < head) return; // more is on its way
+    if (buffer.length > 0 || position() < head) return; // more is on its way
     if (!isCaughtUp) {
-      model.foldAll();
       isCaughtUp = true;
-      model.notify([{ kind: 'caught-up', position: model.position }]);
+      readStore?.notify([{ kind: 'caught-up', position: position() }]);
       wakeWaiters();
-      void maybeSnapshot(true);
-    } else void maybeSnapshot();
+    }
   }
 
-  /**
-   * The bulk catch-up: when the store can hand over pages (`readAllPages`), the history up
-   * to the head is read page by page and applied without the subscription's per-event
-   * promises and without folding; the subscription then starts from where this ended, a
-   * few events (or none) behind the head. Rows come from the store as it validated them
-   * on append (the hash chain, checked by `journey audit`, covers them), so nothing is
-   * re-validated here. Listeners still hear which journeys changed, batch by batch.
-   */
-  async function bulkCatchUp(): Promise<void> {
-    if (!store.readAllPages) return;
-    let sinceProgress = 0;
+  /** The bulk catch-up: pages from the store, applied in large transactions. */
+  async function bulkCatchUp(target: ReadStore): Promise<void> {
+    if (!store.readAllPages) return; // the subscription catches up instead
+    let batch: PositionedEvent[] = [];
     try {
-      for await (const page of store.readAllPages({ after: model.position })) {
+      for await (const page of store.readAllPages!({ after: target.position })) {
         if (stopped) break;
-        if (page.length === 0) continue;
-        const last = page[page.length - 1]!.position;
-        if (last > head) head = last;
-        if (model.hasListeners) {
-          const changed = model.apply(page);
-          model.advanceTo(last);
-          if (changed.length > 0) model.notify(changed.map((journeyId) => ({ kind: 'journey', journeyId, position: last })));
-        } else {
-          model.applyCatchUp(page);
-          model.advanceTo(last);
-        }
-        sinceProgress += page.length;
-        if (sinceProgress >= batchSize) {
-          sinceProgress = 0;
-          options.onProgress?.(model.position, head);
-          wakeWaiters();
+        for (const e of page) batch.push(e);
+        if (batch.length >= batchSize) {
+          applyTo(target, batch);
+          batch = [];
+          await yieldToLoop();
         }
       }
+      applyTo(target, batch);
     } catch (err) {
-      // The subscription picks up from the last applied page.
+      // The subscription picks up from the last committed batch.
       if (!stopped) report(err);
     }
-    options.onProgress?.(model.position, head);
+    options.onProgress?.(target.position, head);
+    wakeWaiters();
+  }
+
+  function applyTo(target: ReadStore, batch: PositionedEvent[]): void {
+    if (batch.length === 0) return;
+    const last = batch[batch.length - 1]!.position;
+    if (last > head) head = last;
+    target.apply(batch, { position: last });
+    options.onProgress?.(target.position, head);
     wakeWaiters();
   }
 
   async function follow(sub: Subscription): Promise<void> {
     try {
       for await (const stored of sub) {
-        if (stored.position <= model.position) continue; // redelivery
+        if (stored.position <= position()) continue; // redelivery
         buffer.push(stored);
         if (buffer.length >= batchSize) {
           applyBuffered();
@@ -196,25 +180,76 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
     }
   }
 
+  /**
+   * Opens the read store. A store built by another fold keeps serving its figures while
+   * the new one builds beside it (`building`); the runner follows the new one once it is in.
+   */
+  async function openStore(): Promise<{ serving: ReadStore; building?: Promise<ReadStore> }> {
+    const path = options.readStorePath;
+    const clock = options.clock ? { clock: options.clock } : {};
+    if (path === undefined) {
+      resumed = { resumed: false, reason: 'no read store file: in memory, built from the first event' };
+      return { serving: openReadStore({ path: ':memory:', ...clock }) };
+    }
+    const identity = await storeIdentity(store);
+    let rs: ReadStore;
+    try {
+      rs = openReadStore({ path, ...clock });
+    } catch (err) {
+      // Not a database (a torn copy, another file): keep it for a post-mortem, start afresh.
+      const aside = `${path}.unreadable-${Date.now()}`;
+      await rename(path, aside).catch(() => undefined);
+      await rmReadStoreFiles(path);
+      options.onNotice?.(`journeys: the read store ${path} could not be opened (${(err as Error).message}); moved to ${aside}, rebuilding`);
+      rs = openReadStore({ path, ...clock });
+      resumed = { resumed: false, reason: `the read store could not be opened: ${(err as Error).message}` };
+      if (identity !== null) rs.setStoreId(identity);
+      return { serving: rs };
+    }
+    const known = rs.storeId();
+    if (known !== null && identity !== null && known !== identity) {
+      // Rows from another event store (replaced, or a copy): never mix them with this one.
+      rs.close();
+      await rmReadStoreFiles(path);
+      rs = openReadStore({ path, ...clock });
+      resumed = { resumed: false, reason: 'the read store was built from another event store' };
+    } else if (rs.stale) {
+      const reason = rs.stale.reason;
+      resumed = { resumed: false, reason };
+      options.onNotice?.(`journeys: ${reason}; rebuilding beside the live tables (the old figures are served meanwhile)`);
+      const old = rs;
+      const building = rebuildBeside({ store, path, batchSize, ...clock, onProgress: options.onProgress, beforeSwitch: () => old.close() }).then(() => {
+        options.onNotice?.('journeys: the rebuilt read store is switched in');
+        return openReadStore({ path, ...clock });
+      });
+      return { serving: old, building };
+    } else if (rs.position > 0) resumed = { resumed: true, position: rs.position };
+    else resumed = { resumed: false, reason: 'empty read store: built from the first event' };
+    if (identity !== null && rs.storeId() === null) rs.setStoreId(identity);
+    return { serving: rs };
+  }
+
   return {
-    queries: model,
-    get snapshot() {
-      return snapshotLoad;
+    queries,
+    get resumed() {
+      return resumed;
     },
     async start() {
       if (loop) return;
       stopped = false;
-      if (options.checkpointDir) {
-        snapshotLoad = await loadSnapshot(options.checkpointDir, model, store);
-        if (snapshotLoad.loaded) snapshotPosition = snapshotLoad.position;
-      }
+      const opened = await openStore();
+      queries.use(opened.serving);
+      if (!opened.building) readStore = opened.serving;
       head = await store.headPosition();
       loop = (async () => {
-        if (model.position < head) await bulkCatchUp();
+        if (opened.building) {
+          rebuilding = opened.building.then(() => undefined);
+          readStore = await opened.building;
+          queries.use(readStore);
+        }
+        if (position() < head) await bulkCatchUp(readStore!);
         if (stopped) return;
-        subscription = store.subscribeAll({ after: model.position });
-        // An empty store (or a snapshot at the head, or the end of the bulk catch-up) is
-        // caught up before any event arrives.
+        subscription = store.subscribeAll({ after: position() });
         idleScheduled = true;
         setImmediate(() => void onIdle());
         await follow(subscription);
@@ -225,21 +260,21 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
       stopped = true;
       await subscription?.close();
       await loop;
+      await rebuilding;
       loop = undefined;
       applyBuffered();
-      await snapshotting;
-      await maybeSnapshot(true);
+      readStore?.close();
     },
     lag() {
-      return Math.max(0, head - model.position);
+      return Math.max(0, head - position());
     },
     caughtUp() {
       return isCaughtUp;
     },
-    waitForPosition(position, opts = {}) {
-      if (model.position >= position) return Promise.resolve();
+    waitForPosition(p, opts = {}) {
+      if (position() >= p) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
-        const w = { position, resolve };
+        const w = { position: p, resolve };
         positionWaiters.add(w);
         opts.signal?.addEventListener(
           'abort',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DurationStats } from '@journeys/contracts';
-import { createReadModel } from '../src/read-model.ts';
+import { openReadStore } from '../src/read-store/read-store.ts';
 import { durationStats } from '../src/stats.ts';
 import { csvLogEvents, expected, positioned, type OracleStats } from './support.ts';
 
@@ -26,7 +26,7 @@ const LOG_FILES = [
 ] as const;
 
 describe.each(LOG_FILES)('real log %s', (file, groupKey) => {
-  const model = createReadModel({ clock: () => Date.parse('2030-01-01T00:00:00Z') });
+  const model = openReadStore({ path: ':memory:', clock: () => Date.parse('2030-01-01T00:00:00Z') });
   model.apply(positioned(csvLogEvents(file)));
   const want = expected(file);
 
@@ -57,9 +57,9 @@ describe.each(LOG_FILES)('real log %s', (file, groupKey) => {
 
   it('lead times equal the oracle case durations', () => {
     const leads: number[] = [];
-    for (const id of model.journeys.keys()) leads.push(model.timeline(id)!.totals.leadTimeSeconds);
+    for (const id of model.listJourneys({}, { limit: 100_000 }).items.map((j) => j.journeyId)) leads.push(model.timeline(id)!.totals.leadTimeSeconds);
     expect(leads.length).toBe(want.counts.cases);
     close(durationStats(leads), want.case_duration_seconds, 'case duration');
-    expect(model.eventCount).toBe(want.counts.events);
+    expect(model.eventCount()).toBe(want.counts.events);
   });
 });

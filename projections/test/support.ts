@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { JourneyEvent } from '@journeys/contracts';
-import type { PositionedEvent } from '../src/read-model.ts';
+import type { PositionedEvent } from '../src/read-store/read-store.ts';
 
 export const LOGS = '/work/shared/data/logs';
 

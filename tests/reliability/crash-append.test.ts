@@ -29,15 +29,15 @@ describe('crash: a process killed in the middle of an append batch', () => {
     async () => {
       const rand = seededRandom('crash-append');
       const db = join(dir.path, 'journeys.db');
-      const checkpointDir = join(dir.path, 'journeys.db.projections');
+      const readStorePath = join(dir.path, 'journeys.read.db');
       const ackedAll = new Set<string>();
-      const summary: Array<{ round: number; delayMs: number; acked: number; inFlightStored: number; snapshotLoaded: boolean }> = [];
+      const summary: Array<{ round: number; delayMs: number; acked: number; inFlightStored: number; resumed: boolean }> = [];
 
       for (let round = 1; round <= ROUNDS; round++) {
         // When the writer is killed at a random moment
         const delayMs = rand.between(50, 1500);
         // (the random moment counts from the first acknowledged batch: the process is under way)
-        const acked = await runAndKillAfterAcks({ script: WRITER, args: [db, checkpointDir, String(round)], killAfter: 1, delayMs });
+        const acked = await runAndKillAfterAcks({ script: WRITER, args: [db, readStorePath, String(round)], killAfter: 1, delayMs });
         for (const label of acked) ackedAll.add(label);
 
         // Then every batch in the store is whole, and every acknowledged one is there
@@ -58,15 +58,15 @@ describe('crash: a process killed in the middle of an append batch', () => {
           const total = [...batches.values()].reduce((a, b) => a + b, 0);
           expect(await store.verify()).toMatchObject({ ok: true, checked: total });
 
-          // and projections resuming from the killed process's checkpoint equal a rebuild
-          const resumed = createProjectionRunner({ store, checkpointDir });
+          // and the read store the killed process left, caught up, equals a rebuild
+          const resumed = createProjectionRunner({ store, readStorePath });
           await resumed.start();
           await resumed.waitForPosition(await store.headPosition());
           const fromCheckpoint = digestOf(resumed.queries, AS_OF);
-          const snapshotLoaded = resumed.snapshot?.loaded ?? false;
+          const resumedFromCheckpoint = resumed.resumed?.resumed ?? false;
           await resumed.stop();
           expect(fromCheckpoint).toEqual(await rebuildDigest(store, AS_OF));
-          summary.push({ round, delayMs, acked: acked.length, inFlightStored: unacked.length, snapshotLoaded });
+          summary.push({ round, delayMs, acked: acked.length, inFlightStored: unacked.length, resumed: resumedFromCheckpoint });
         } finally {
           await store.close();
         }

@@ -66,7 +66,7 @@ describe.skipIf(!natsServerAvailable())('crash: journey serve killed during a lo
       // and after a graceful restart, resuming from the projections' checkpoint, still the same
       await rig.serve.stop();
       rig.serve = await startServeProcess({ env: rig.env });
-      expect(rig.serve.stderr()).toMatch(/projections resumed from their checkpoint/);
+      expect(rig.serve.stderr()).toMatch(/read store .* resumed from its checkpoint/);
       expect(await rebuilt.overHttp(rig.serve.url)).toEqual(rebuilt.expected);
     },
     240_000,

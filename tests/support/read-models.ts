@@ -32,9 +32,9 @@ export function statusContent(status: unknown): unknown {
   return rest;
 }
 
-/** Drops the fields that count down with the wall clock. */
+/** Drops the fields that count down with the wall clock, and the freshness stamp of HTTP answers. */
 export function normalise<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value), (key, v: unknown) => (key === 'remainingSeconds' ? undefined : v)) as T;
+  return JSON.parse(JSON.stringify(value), (key, v: unknown) => (key === 'remainingSeconds' || key === 'freshness' ? undefined : v)) as T;
 }
 
 export function digestOf(queries: JourneyQueries, asOf: string): ReadModelDigest {

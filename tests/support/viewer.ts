@@ -52,7 +52,7 @@ export async function startViewerRuntime(data: SimulatedData = {}): Promise<View
     host: '127.0.0.1',
     logger: pino({ level: 'silent' }),
     announce: () => {},
-    checkpointDir: false,
+    readStore: false,
     app: { sseHeartbeatMs: 1000 },
   });
   try {

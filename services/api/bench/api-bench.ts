@@ -140,7 +140,7 @@ async function serve(): Promise<void> {
     config,
     logger: pino({ level: 'info' }, pino.destination('/dev/null')),
     announce: () => {},
-    checkpointDir: false,
+    readStore: false,
     waitForCatchUp: true,
   });
   const catchUpSeconds = (performance.now() - t1) / 1000;

@@ -59,7 +59,7 @@ describe('journey token', () => {
       config: loadConfig({ JOURNEY_STORE: `sqlite:${join(home, 'j.db')}`, PORT: '0' }),
       logger: pino({ level: 'silent' }),
       announce: () => {},
-      checkpointDir: false,
+      readStore: false,
     });
     try {
       expect(rt.authSecret).toMatchObject({ source: 'file', path: join(home, 'auth-secret') });

@@ -191,6 +191,20 @@ describe('analytics', () => {
     expect(replay.journeys.total).toBeGreaterThanOrEqual(1);
   });
 
+  it('says how fresh every analytics and journeys answer is, in a header and in the body', async () => {
+    const position = String(h.rt.queries.position);
+    for (const path of ['/api/analytics/handoffs', '/api/analytics/process-map', '/api/analytics/departments', '/api/replay?asOf=2026-03-02T09:00:00Z', '/api/journeys', '/api/timelines?limit=2']) {
+      const res = await h.http(path, { token: analyst });
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get('journeys-position'), path).toBe(position);
+      expect(res.headers.get('journeys-caught-up'), path).toBe('true');
+      const body = (await res.json()) as { freshness?: { position: string; caughtUp: boolean } };
+      expect(body.freshness, path).toEqual({ position, caughtUp: true });
+    }
+    const one = await h.http('/api/journeys/claim-2', { token: analyst });
+    expect(one.headers.get('journeys-position')).toBe(position);
+  });
+
   it("shows a department token its own department's workload only", async () => {
     const assessment = await h.token('department:assessment');
     const workload = await getJson('/api/analytics/departments', assessment, DepartmentsSchema);

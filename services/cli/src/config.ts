@@ -18,6 +18,8 @@ const MIN_SECRET_LENGTH = 32;
  *  - JOURNEY_AUTH_SECRET  token signing key (≥ 32 characters); absent: generated beside the store
  *  - JOURNEY_METRICS_PUBLIC=true  serve /metrics without a token
  *  - JOURNEY_WIDGET_ORIGINS  origins allowed to call the status routes (default *)
+ *  - JOURNEY_READ_STORE  the projections' read store file (default: beside the embedded store,
+ *                    `<store>.read.db`; with EventStoreDB `./data/journeys.read.db`)
  *  - LOG_LEVEL       pino level (default info)
  */
 export interface JourneyConfig {
@@ -31,6 +33,8 @@ export interface JourneyConfig {
   widgetOrigins: string;
   logLevel: string;
   viewerDir: string;
+  /** The read store file (JOURNEY_READ_STORE). */
+  readStore: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -69,6 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JourneyConfig 
     metricsPublic: metricsPublic === 'true' || metricsPublic === '1',
     widgetOrigins: nonEmpty(env.JOURNEY_WIDGET_ORIGINS) ?? '*',
     logLevel,
+    readStore: resolve(nonEmpty(env.JOURNEY_READ_STORE)?.replace(/^sqlite:/, '') ?? defaultReadStore(storeLocation)),
     viewerDir: nonEmpty(env.JOURNEY_VIEWER_DIR) ?? fileURLToPath(new URL('../../../journey-viewer/dist', import.meta.url)),
   };
 }
@@ -82,11 +87,19 @@ export function storeHome(config: Pick<JourneyConfig, 'storeLocation'>): string 
   return config.storeLocation.kind === 'sqlite' ? dirname(resolve(config.storeLocation.path)) : resolve('data');
 }
 
-/** Where the projections keep their checkpoint (snapshot) for this store; `journey rebuild` may delete it. */
+/** The read store beside the embedded event store (`journeys.db` → `journeys.read.db`). */
+/** Where the in-heap design kept its snapshot (removed at start: the read store replaced it). */
 export function projectionCheckpointDir(config: Pick<JourneyConfig, 'storeLocation'>): string | undefined {
   if (config.storeLocation.kind !== 'sqlite') return undefined;
   const path = resolve(config.storeLocation.path);
   return join(dirname(path), `${basename(path)}.projections`);
+}
+
+function defaultReadStore(loc: StoreLocation): string {
+  if (loc.kind !== 'sqlite') return join('data', 'journeys.read.db');
+  const path = resolve(loc.path);
+  const name = basename(path).replace(/\.db$/, '');
+  return join(dirname(path), `${name}.read.db`);
 }
 
 export interface AuthSecret {

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
@@ -20,8 +20,8 @@ export interface RuntimeOptions {
   logger?: Logger;
   /** Lines for the operator (what store, which bus, the URL); default: stderr. */
   announce?: (line: string) => void;
-  /** Projection checkpoint; default beside the embedded store; false: rebuild at every start. */
-  checkpointDir?: string | false;
+  /** The read store file; default config.readStore (JOURNEY_READ_STORE); false: in memory, rebuilt at every start. */
+  readStore?: string | false;
   /** Extra app settings (tests shorten heartbeats, for instance). */
   app?: { sseHeartbeatMs?: number; readyMaxLag?: number; viewerDir?: string; rateLimits?: RateLimits };
   /** Wait for the projections to catch up before listening (default false: /readyz says when). */
@@ -102,11 +102,16 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'journeys_process_' });
 
-    const checkpointDir = options.checkpointDir === false ? undefined : (options.checkpointDir ?? projectionCheckpointDir(config));
+    const readStorePath = options.readStore === false ? undefined : (options.readStore ?? config.readStore);
+    if (readStorePath !== undefined) {
+      await mkdir(dirname(readStorePath), { recursive: true });
+      await removeLegacySnapshot(config);
+    }
     const projections = createProjectionRunner({
       store,
-      ...(checkpointDir !== undefined ? { checkpointDir } : {}),
+      ...(readStorePath !== undefined ? { readStorePath } : {}),
       onError: (err) => logger.error({ err }, 'projection runner error'),
+      onNotice: announce,
     });
     await projections.start();
     cleanups.push(() => projections.stop());
@@ -159,12 +164,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       announce(
         `journeys: tokens signed with the key ${authSecret.source === 'generated' ? 'generated now and kept' : 'kept'} in ${authSecret.path} (set JOURNEY_AUTH_SECRET to choose one)`,
       );
-    const snapshot = projections.snapshot;
-    if (snapshot)
+    const resumed = projections.resumed;
+    if (resumed)
       announce(
-        snapshot.loaded
-          ? `journeys: projections resumed from their checkpoint at position ${snapshot.position}`
-          : `journeys: projections rebuild from the first event (${snapshot.reason})`,
+        resumed.resumed
+          ? `journeys: read store ${readStorePath ?? '(memory)'} resumed from its checkpoint at position ${resumed.position}`
+          : `journeys: read store ${readStorePath ?? '(memory)'} builds from the first event (${resumed.reason})`,
       );
     announce(`journeys: listening on ${url} (viewer at /, API at /api, OpenAPI at /api/openapi.json)`);
 
@@ -218,4 +223,10 @@ function closeServer(server: Server): Promise<void> {
     server.closeIdleConnections();
     setTimeout(() => server.closeAllConnections(), 1000).unref();
   });
+}
+
+/** The in-heap design kept a snapshot directory beside the store: gone, and it held personal data. */
+async function removeLegacySnapshot(config: JourneyConfig): Promise<void> {
+  const dir = projectionCheckpointDir(config);
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 }

@@ -34,12 +34,14 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('journey rebuild and journey replay', () => {
-  it('rebuilds from the first event and writes a checkpoint beside the store', () => {
+  it('rebuilds the read store from the first event, beside the event store', () => {
     const r = journey(['rebuild', '--no-progress']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/rebuilt 1 journeys from 3 events \(position \d+\).*1 handoffs over 1 department pairs/);
-    expect(existsSync(join(dir, 'journeys.db.projections'))).toBe(true);
+    expect(r.stdout).toContain(join(dir, 'journeys.read.db'));
+    expect(existsSync(join(dir, 'journeys.read.db'))).toBe(true);
+    expect(existsSync(join(dir, 'journeys.read.db.next'))).toBe(false);
   });
 
   it('prints the analytics as they stood at an instant', () => {

@@ -33,7 +33,7 @@ export async function startTestServer(options: { rateLimits?: RateLimits; logger
     config,
     logger: options.logger ?? pino({ level: 'silent' }),
     announce: () => {},
-    checkpointDir: false,
+    readStore: false,
     ...(options.rateLimits ? { app: { rateLimits: options.rateLimits } } : {}),
   });
   return {

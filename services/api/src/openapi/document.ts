@@ -293,6 +293,13 @@ function queryParameters(schema: z.ZodObject): object[] {
   }));
 }
 
+/** Answers read from the projections say how fresh they are (services/api/src/http/freshness.ts). */
+const FRESH_PATHS = new Set(['/api/journeys', '/api/timelines', '/api/journeys/{id}', '/api/analytics/handoffs', '/api/analytics/process-map', '/api/analytics/departments', '/api/replay']);
+const FRESHNESS_HEADERS = {
+  'Journeys-Position': { description: 'The event-store position the read models reflect (opaque; also `freshness.position` in the body)', schema: { type: 'string' } },
+  'Journeys-Caught-Up': { description: '`false` while the projections are still catching up with the store: the figures are partial', schema: { type: 'string', enum: ['true', 'false'] } },
+};
+
 let cached: object | undefined;
 
 /** OpenAPI 3.1, generated from the zod schemas the handlers parse and the projections return. */
@@ -324,7 +331,7 @@ export function openApiDocument(): object {
       });
     if (op.query) parameters.push(...queryParameters(op.query));
     const responses: Record<string, object> = {
-      [String(op.ok.status)]: { description: op.ok.description, content: op.ok.content },
+      [String(op.ok.status)]: { description: op.ok.description, content: op.ok.content, ...(FRESH_PATHS.has(op.path) ? { headers: FRESHNESS_HEADERS } : {}) },
     };
     for (const status of op.errors) {
       responses[String(status)] = {

@@ -6,6 +6,7 @@ import { parseInput } from '../http/query.ts';
 import { AnalyticsQuerySchema, DepartmentsQuerySchema, ReplayQuerySchema } from '../schemas.ts';
 import { router } from './async.ts';
 import { sendJson } from '../http/etag.ts';
+import { freshness } from '../http/freshness.ts';
 
 function filterOf(q: { from?: string | undefined; to?: string | undefined; journeyType?: string | undefined }): AnalyticsFilter {
   return {
@@ -20,11 +21,13 @@ export function analyticsRoutes(deps: AppDeps): Router {
   const { queries, auth } = deps;
 
   r.get('/api/analytics/handoffs', authenticate(auth), authorize('analytics:read'), (req, res) => {
-    sendJson(req, res, queries.handoffs(filterOf(parseInput(AnalyticsQuerySchema, req.query))));
+    const body = queries.handoffs(filterOf(parseInput(AnalyticsQuerySchema, req.query)));
+    sendJson(req, res, { ...body, freshness: freshness(deps, res) });
   });
 
   r.get('/api/analytics/process-map', authenticate(auth), authorize('analytics:read'), (req, res) => {
-    sendJson(req, res, queries.processMap(filterOf(parseInput(AnalyticsQuerySchema, req.query))));
+    const body = queries.processMap(filterOf(parseInput(AnalyticsQuerySchema, req.query)));
+    sendJson(req, res, { ...body, freshness: freshness(deps, res) });
   });
 
   /** Managers' view. A department token sees its own department's row only. */
@@ -35,12 +38,12 @@ export function analyticsRoutes(deps: AppDeps): Router {
     const asOf = q.asOf ?? new Date().toISOString();
     let departments = queries.departments({ ...filterOf(q), now: asOf });
     if (principal.kind === 'department') departments = departments.filter((d) => departmentSlug(d.department) === principal.department);
-    sendJson(req, res, { asOf, departments });
+    sendJson(req, res, { asOf, departments, freshness: freshness(deps, res) });
   });
 
   r.get('/api/replay', authenticate(auth), authorize('analytics:read'), (req, res) => {
     const q = parseInput(ReplayQuerySchema, req.query);
-    sendJson(req, res, queries.replay(q.asOf, filterOf(q)));
+    sendJson(req, res, { ...queries.replay(q.asOf, filterOf(q)), freshness: freshness(deps, res) });
   });
 
   return r;

@@ -1,5 +1,6 @@
 import type { Request, RequestHandler, Router } from 'express';
 import { sendJson, sendSerialised } from '../http/etag.ts';
+import { freshness } from '../http/freshness.ts';
 import type { AppDeps } from '../deps.ts';
 import { authenticate, authorize, principalOf } from '../auth/middleware.ts';
 import { invalidCursor, type CursorCodec } from '../http/cursor.ts';
@@ -41,7 +42,7 @@ export function journeysRoutes(deps: AppDeps, cursors: CursorCodec): Router {
     const inner = q.cursor === undefined ? undefined : cursors.decode(scope, q.cursor);
     if (inner !== undefined && typeof inner !== 'string') throw invalidCursor();
     const page = queries.listJourneys(filter, { ...(inner !== undefined ? { cursor: inner } : {}), limit: q.limit });
-    sendJson(req, res, { items: page.items, nextCursor: page.nextCursor === null ? null : cursors.encode(scope, page.nextCursor) });
+    sendJson(req, res, { items: page.items, nextCursor: page.nextCursor === null ? null : cursors.encode(scope, page.nextCursor), freshness: freshness(deps, res) });
   });
 
   /** Many timelines per request, for the viewer's swimlanes (the list's filters and cursor). */
@@ -53,7 +54,7 @@ export function journeysRoutes(deps: AppDeps, cursors: CursorCodec): Router {
     if (inner !== undefined && typeof inner !== 'string') throw invalidCursor();
     const page = queries.listJourneys(filter, { ...(inner !== undefined ? { cursor: inner } : {}), limit: q.limit });
     const items = page.items.map((s) => queries.timeline(s.journeyId)).filter((t) => t !== undefined);
-    sendJson(req, res, { items, nextCursor: page.nextCursor === null ? null : cursors.encode(scope, page.nextCursor) });
+    sendJson(req, res, { items, nextCursor: page.nextCursor === null ? null : cursors.encode(scope, page.nextCursor), freshness: freshness(deps, res) });
   });
 
   r.get('/api/journeys/:id', authenticate(auth), authorize('journeys:read'), (req, res) => {
@@ -61,6 +62,7 @@ export function journeysRoutes(deps: AppDeps, cursors: CursorCodec): Router {
     const id = journeyId(req);
     const timeline = queries.timeline(id);
     if (!timeline) throw notFound(`No journey ${JSON.stringify(id)}.`);
+    freshness(deps, res);
     sendJson(req, res, timeline);
   });
 

@@ -50,7 +50,7 @@ export async function startHarness(
     config,
     logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     announce: () => {},
-    checkpointDir: false,
+    readStore: false,
     ...(options.app ? { app: options.app } : {}),
   });
   const adminToken = await rt.auth.sign({ role: 'admin' });

@@ -23,18 +23,29 @@ export function register(program: Command): void {
       if (opts.journeyType !== undefined && (opts.journeyType.trim() === '' || opts.journeyType.length > 128)) {
         throw new CliError('--journey-type must be 1 to 128 characters');
       }
-      const { loadConfig, projectionCheckpointDir } = await import('../config.ts');
+      const { existsSync } = await import('node:fs');
+      const { loadConfig } = await import('../config.ts');
       const { openExistingStore } = await import('../existing-store.ts');
-      const { createProjectionRunner } = await import('@journeys/projections');
+      const { createProjectionRunner, openReadStore } = await import('@journeys/projections');
       const config = loadConfig();
       const store = await openExistingStore(config);
-      const checkpointDir = projectionCheckpointDir(config);
       try {
-        const runner = createProjectionRunner({ store, ...(checkpointDir ? { checkpointDir } : {}) });
+        // A read store that a server keeps up to date is read as it is; otherwise one is built in memory.
+        if (existsSync(config.readStore)) {
+          const rs = openReadStore({ path: config.readStore, readonly: true });
+          try {
+            process.stdout.write(JSON.stringify(rs.replay(asOf, filter), null, 2) + '\n');
+          } finally {
+            rs.close();
+          }
+          return;
+        }
+        const runner = createProjectionRunner({ store });
         await runner.start();
         await runner.waitUntilCaughtUp();
+        const answer = runner.queries.replay(asOf, filter);
         await runner.stop();
-        process.stdout.write(JSON.stringify(runner.queries.replay(asOf, filter), null, 2) + '\n');
+        process.stdout.write(JSON.stringify(answer, null, 2) + '\n');
       } finally {
         await store.close();
       }

@@ -1,0 +1,133 @@
+import type Database from 'better-sqlite3';
+import type { JourneyFacts } from '../journey-fold.ts';
+import { foldJourney } from '../journey-fold.ts';
+import type { ProjectedEvent } from '../projected-event.ts';
+import { insertEvent } from '../projected-event.ts';
+import type { CellStore } from './cells.ts';
+import type { CellDelta, Contributions } from './contributions.ts';
+import { contributionsOf, diffContributions } from './contributions.ts';
+import { decodeEvents, encodeEvents } from './event-codec.ts';
+import { hereRowsOf, spanOf, stateCode } from './journey-rows.ts';
+import type { Names } from './names.ts';
+
+/**
+ * Applies a batch of projected events to the rows, inside one transaction with the
+ * checkpoint: every journey the batch touches is refolded from its stored events plus
+ * the new ones, its rows replaced, and the difference of its contributions applied to
+ * the aggregate cells. A batch applied twice finds nothing new and changes nothing.
+ */
+export interface Writer {
+  /** Returns the journeys that changed. */
+  apply(byJourney: Map<string, ProjectedEvent[]>, checkpoint: { position: number; newestAt: number }): string[];
+}
+
+interface Row {
+  jid: number;
+  events: string;
+  started_at: number;
+}
+
+export function createWriter(db: Database.Database, names: Names, cells: CellStore, options: { changeLog: boolean }): Writer {
+  const getRow = db.prepare('SELECT jid, events, started_at FROM journeys WHERE journey_id = ?');
+  const insertRow = db.prepare(
+    `INSERT INTO journeys (journey_id, jt, state, started_at, last_event_at, completed_at, promised_by, event_count, events)
+     VALUES (@journeyId, @jt, @state, @startedAt, @lastEventAt, @completedAt, @promisedBy, @eventCount, @events)`,
+  );
+  const updateRow = db.prepare(
+    `UPDATE journeys SET jt = @jt, state = @state, started_at = @startedAt, last_event_at = @lastEventAt, completed_at = @completedAt,
+       promised_by = @promisedBy, event_count = @eventCount, events = @events WHERE jid = @jid`,
+  );
+  const delDept = db.prepare('DELETE FROM journey_departments WHERE dept = ? AND started_at = ? AND journey_id = ?');
+  const addDept = db.prepare('INSERT OR IGNORE INTO journey_departments (dept, started_at, journey_id) VALUES (?, ?, ?)');
+  const delHere = db.prepare('DELETE FROM here WHERE journey_id = ?');
+  const addHere = db.prepare('INSERT INTO here (journey_id, dept, kind, since, jt, started_at, promised_by) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const putSpan = db.prepare('INSERT OR REPLACE INTO journey_spans (jid, t0, t1) VALUES (?, ?, ?)');
+  const putMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  const addChange = db.prepare('INSERT INTO changes (journey_id, position) VALUES (?, ?)');
+  const getGeneration = db.prepare("SELECT value FROM meta WHERE key = 'generation'");
+  const getMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
+  let generation = -1;
+
+  const applyTx = db.transaction((byJourney: Map<string, ProjectedEvent[]>, checkpoint: { position: number; newestAt: number }): string[] => {
+    // Another process may have written since our last batch (processes sharing one read
+    // store): then the parsed cells we keep are stale.
+    const current = Number((getGeneration.get() as { value: string } | undefined)?.value ?? 0);
+    if (current !== generation) {
+      cells.clearCache();
+      names.reload(db);
+    }
+    const changed: string[] = [];
+    const deltas: { jt: number; delta: CellDelta }[] = [];
+    for (const [journeyId, incoming] of byJourney) {
+      const row = getRow.get(journeyId) as Row | undefined;
+      const events = row ? decodeEvents(row.events, names) : [];
+      let oldFacts: JourneyFacts | null = null;
+      let oldContrib: Contributions | null = null;
+      if (row && events.length > 0) {
+        oldFacts = foldJourney(journeyId, events);
+        oldContrib = contributionsOf(oldFacts, events);
+      }
+      let touched = false;
+      for (const e of incoming) if (insertEvent(events, e) !== 'unchanged') touched = true;
+      if (!touched) continue;
+      const facts = foldJourney(journeyId, events);
+      const contrib = contributionsOf(facts, events);
+      const oldJt = oldFacts ? names.id(oldFacts.journeyType) : null;
+      const jt = names.id(facts.journeyType);
+      if (oldJt !== null && oldJt !== jt) {
+        // The journey type arrived late: its old contributions leave the old type's cells.
+        for (const d of diffContributions(oldContrib, new Map())) deltas.push({ jt: oldJt, delta: d });
+        for (const d of diffContributions(null, contrib)) deltas.push({ jt, delta: d });
+      } else for (const d of diffContributions(oldContrib, contrib)) deltas.push({ jt, delta: d });
+
+      const values = {
+        journeyId,
+        jt,
+        state: stateCode(facts),
+        startedAt: facts.startedAt,
+        lastEventAt: facts.lastEventAt,
+        completedAt: facts.completedAt,
+        promisedBy: facts.promisedBy,
+        eventCount: facts.eventCount,
+        events: encodeEvents(events, names),
+      };
+      let jid: number;
+      if (row) {
+        jid = row.jid;
+        updateRow.run({ ...values, jid });
+        delHere.run(journeyId);
+        if (oldFacts) for (const d of oldFacts.departments) delDept.run(names.id(d), row.started_at, journeyId);
+      } else jid = Number(insertRow.run(values).lastInsertRowid);
+      for (const d of facts.departments) addDept.run(names.id(d), facts.startedAt, journeyId);
+      for (const h of hereRowsOf(facts)) addHere.run(journeyId, names.id(h.department), h.kind, h.since, jt, facts.startedAt, facts.promisedBy);
+      const [t0, t1] = spanOf(facts);
+      putSpan.run(jid, t0, t1);
+      if (options.changeLog) addChange.run(journeyId, String(checkpoint.position));
+      changed.push(journeyId);
+    }
+    cells.apply(deltas);
+    // Never backwards: another process sharing the file may have gone further.
+    const stored = getMeta.get('position') as { value: string } | undefined;
+    const storedNewest = getMeta.get('newestAt') as { value: string } | undefined;
+    putMeta.run('position', JSON.stringify(Math.max(checkpoint.position, stored ? Number(JSON.parse(stored.value)) : 0)));
+    putMeta.run('newestAt', JSON.stringify(Math.max(checkpoint.newestAt, storedNewest ? Number(JSON.parse(storedNewest.value)) : -1e15)));
+    generation = current + 1;
+    putMeta.run('generation', JSON.stringify(generation));
+    return changed;
+  });
+
+  return {
+    apply(byJourney, checkpoint) {
+      try {
+        // IMMEDIATE: the rows read to compute the deltas cannot change under us.
+        return applyTx.immediate(byJourney, checkpoint);
+      } catch (err) {
+        // Ids handed out inside the rolled-back transaction no longer exist.
+        names.reload(db);
+        cells.clearCache();
+        generation = -1;
+        throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { CustomerStatus } from '@journeys/contracts';
+import type { JourneyFacts } from '../journey-fold.ts';
+import { customerStatusOf, journeyState } from '../views.ts';
+
+/**
+ * The row-side view of one fold: what the journeys table, the membership table and the
+ * "where is it now" table hold for a journey. Pure; the writer turns it into statements.
+ */
+export const STATE_CODE = { 'in-progress': 0, 'waiting-on-customer': 1, completed: 2 } as const;
+export const STATE_OF_CODE = ['in-progress', 'waiting-on-customer', 'completed'] as const;
+
+/** Open journeys span "for ever" in the span index. */
+export const OPEN_END = 1e15;
+
+export interface HereRow {
+  department: string;
+  kind: 0 | 1 | 2;
+  since: number;
+}
+
+export function hereRowsOf(f: JourneyFacts): HereRow[] {
+  if (f.completedAt !== null) return [];
+  const rows: HereRow[] = f.openWork.map((o) => ({ department: o.department, kind: 0, since: o.since }));
+  if (f.queued) rows.push({ department: f.queued.department, kind: 1, since: f.queued.since });
+  if (f.customerWaitOpen && f.currentDepartment) rows.push({ department: f.currentDepartment, kind: 2, since: f.lastEventAt });
+  return rows;
+}
+
+export function spanOf(f: JourneyFacts): [number, number] {
+  return [f.startedAt, f.completedAt === null ? OPEN_END : Math.max(f.lastEventAt, f.completedAt)];
+}
+
+/**
+ * A customer status version is a function of the journey's state alone: its own distinct
+ * events, twice, plus one once time alone has made an open journey late (on track → late is
+ * the only change that needs no event). So it always grows, comes out the same after a
+ * restart or on another instance (ETags and SSE ids stay valid), and says nothing about other
+ * journeys (a global store position would tell a customer how busy the whole company is).
+ */
+export function statusOf(f: JourneyFacts, now: number): CustomerStatus {
+  const status = customerStatusOf(f, now);
+  const lateByTime = status.state !== 'completed' && status.onTrack === false ? 1 : 0;
+  return { ...status, version: f.eventCount * 2 + lateByTime };
+}
+
+export const stateCode = (f: JourneyFacts): number => STATE_CODE[journeyState(f)];

@@ -1,0 +1,378 @@
+import Database from 'better-sqlite3';
+import type {
+  AnalyticsFilter,
+  CustomerStatus,
+  DepartmentWorkload,
+  HandoffAnalytics,
+  JourneyEvent,
+  JourneyTimeline,
+  ProcessMap,
+  Replay,
+  StoredEvent,
+} from '@journeys/contracts';
+import { Interner, parseInstant, projectEvent, type ProjectedEvent } from '../projected-event.ts';
+import type { JourneyListFilter, JourneyPage, JourneyQueries, ReadModelChange } from '../queries.ts';
+import { handoffsFrom, processMapFrom, storedCells, summariseOpen, workloadFrom, type OpenAtDept, type OpenByDept } from './analytics.ts';
+import { AT_RISK_SHARE } from '../sla.ts';
+import { CellReader, CellStore } from './cells.ts';
+import { Kind } from './contributions.ts';
+import { createWriter, type Writer } from './apply.ts';
+import { cellFilter } from './filters.ts';
+import { JourneyReads } from './journey-queries.ts';
+import { Names } from './names.ts';
+import { asOf } from './replay.ts';
+import { FOLD_VERSION, SCHEMA_VERSION, createQueryIndexes, createSchema } from './schema.ts';
+
+/**
+ * Anything with an event and its store position (StoredEvent and the store's PagedEvent
+ * fit); `occurredMs`, when given, must be `event.occurredAt` as epoch ms (saves a parse).
+ */
+export type PositionedEvent = Pick<StoredEvent, 'position'> & { event: JourneyEvent; occurredMs?: number };
+
+export interface ReadStoreOptions {
+  /** A file (WAL, shared by the processes on one machine) or ':memory:' (tests). */
+  path: string;
+  /** "Now" for SLA and workload; default the wall clock. */
+  clock?: () => number;
+  /** Open for reading only: another process writes (it holds the writer lease). */
+  readonly?: boolean;
+  /** SQLite page cache per connection, MiB (default 16). */
+  cacheMiB?: number;
+  /** Parsed aggregate cells kept by the writer (default 100 000: tens of MiB at most). */
+  cacheCells?: number;
+  /**
+   * A bulk load into a fresh file nobody reads yet (a rebuild beside the live store): no
+   * fsync, no change log, query indexes built once by `finishBulk()`. A crash leaves a file
+   * to throw away, which is what the rebuild does with an unfinished one.
+   */
+  bulk?: boolean;
+}
+
+/**
+ * The read store port: the projections' read models as rows on disk. `apply` is the only
+ * write (a batch, any order, duplicates allowed; the checkpoint moves in the same
+ * transaction); everything else is JourneyQueries. Adapters are cheap to add behind it;
+ * the one here is embedded SQLite.
+ */
+export interface ReadStore extends JourneyQueries {
+  /** Applies a batch up to `position` (default: the batch's highest). Returns the journeys that changed. */
+  apply(batch: readonly PositionedEvent[], options?: { position?: number }): string[];
+  /** Moves the checkpoint without events (a filtered or empty stretch of the store). */
+  advanceTo(position: number): void;
+  /** Whether the stored figures come from an older fold (a rebuild is due). */
+  readonly stale: { reason: string } | null;
+  /** Which event store the rows came from (set on first apply; a different store means rebuild). */
+  storeId(): string | null;
+  setStoreId(id: string): void;
+  /** For processes that only read: pick up what the writer committed since the last call. */
+  refresh(): void;
+  /** Tells the change listeners (the runner announces "caught-up" this way). */
+  notify(changes: readonly ReadModelChange[]): void;
+  /** Ends a bulk load: builds the query indexes and makes the file a normal WAL store. */
+  finishBulk(): void;
+  /** Journeys stored (the list's total, cheap). */
+  journeyCount(): number;
+  /** Distinct events held by the journeys' rows (a scan of the journeys table: for reports, not requests). */
+  eventCount(): number;
+  close(): void;
+}
+
+export function openReadStore(options: ReadStoreOptions): ReadStore {
+  return new SqliteReadStore(options);
+}
+
+class SqliteReadStore implements ReadStore {
+  private readonly db: Database.Database;
+  private readonly names: Names;
+  private readonly cells: CellStore;
+  private readonly reader: CellReader;
+  private readonly reads: JourneyReads;
+  private readonly writer: Writer | undefined;
+  private readonly clock: () => number;
+  private readonly interner = new Interner();
+  private readonly listeners = new Set<(change: ReadModelChange) => void>();
+  private readonly getMeta: Database.Statement<[string]>;
+  private readonly putMeta: Database.Statement<[string, string]>;
+  private checkpoint = 0;
+  private newestAt = Number.NEGATIVE_INFINITY;
+  private lastChange = 0;
+  /** Answers per checkpoint (an imported log that does not move answers from memory). */
+  private readonly cache = new Map<string, { position: number; value: unknown }>();
+  readonly stale: { reason: string } | null;
+  private readonly bulk: boolean;
+
+  constructor(options: ReadStoreOptions) {
+    this.clock = options.clock ?? Date.now;
+    this.db = new Database(options.path, options.readonly ? { readonly: true, fileMustExist: true } : {});
+    const cacheKiB = (options.cacheMiB ?? 16) * 1024;
+    this.bulk = options.bulk ?? false;
+    if (this.bulk) {
+      this.db.pragma('journal_mode = MEMORY');
+      this.db.pragma('synchronous = OFF');
+    } else {
+      if (options.path !== ':memory:' && !options.readonly) this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+    }
+    this.db.pragma(`cache_size = -${cacheKiB}`);
+    // Memory stays what we set: no mapped file pages counted against the process.
+    this.db.pragma('mmap_size = 0');
+    this.db.pragma('temp_store = FILE');
+    this.db.pragma('busy_timeout = 5000');
+    if (!options.readonly) createSchema(this.db, { deferIndexes: this.bulk });
+    this.getMeta = this.db.prepare('SELECT value FROM meta WHERE key = ?');
+    this.putMeta = options.readonly ? (undefined as never) : this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    this.stale = this.checkVersions(options.readonly ?? false);
+    this.names = new Names(this.db);
+    this.cells = new CellStore(this.db, this.names, options.cacheCells !== undefined ? { cacheCells: options.cacheCells } : {});
+    this.reader = new CellReader(this.db);
+    this.reads = new JourneyReads(this.db, this.names);
+    this.writer = options.readonly ? undefined : createWriter(this.db, this.names, this.cells, { changeLog: !this.bulk });
+    this.loadCheckpoint();
+    this.lastChange = (this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM changes').get() as { s: number }).s;
+  }
+
+  private meta(key: string): unknown {
+    const row = this.getMeta.get(key) as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as unknown) : undefined;
+  }
+
+  private checkVersions(readonly: boolean): { reason: string } | null {
+    const schema = this.meta('schemaVersion');
+    const fold = this.meta('foldVersion');
+    const empty = (this.db.prepare('SELECT COUNT(*) AS n FROM journeys').get() as { n: number }).n === 0;
+    if (schema === undefined && !readonly) {
+      this.putMeta.run('schemaVersion', JSON.stringify(SCHEMA_VERSION));
+      this.putMeta.run('foldVersion', JSON.stringify(FOLD_VERSION));
+      return null;
+    }
+    if (schema !== SCHEMA_VERSION) return { reason: `the read store's tables are version ${String(schema)}, this build reads version ${SCHEMA_VERSION}` };
+    if (fold !== FOLD_VERSION) {
+      if (empty && !readonly) {
+        this.putMeta.run('foldVersion', JSON.stringify(FOLD_VERSION));
+        return null;
+      }
+      return { reason: `the read models were computed by fold version ${String(fold)}, this build computes version ${FOLD_VERSION}` };
+    }
+    return null;
+  }
+
+  private loadCheckpoint(): void {
+    this.checkpoint = (this.meta('position') as number | undefined) ?? 0;
+    this.newestAt = (this.meta('newestAt') as number | undefined) ?? Number.NEGATIVE_INFINITY;
+  }
+
+  get position(): number {
+    return this.checkpoint;
+  }
+
+  storeId(): string | null {
+    return (this.meta('storeId') as string | undefined) ?? null;
+  }
+
+  setStoreId(id: string): void {
+    this.putMeta.run('storeId', JSON.stringify(id));
+  }
+
+  journeyCount(): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM journeys').get() as { n: number }).n;
+  }
+
+  finishBulk(): void {
+    createQueryIndexes(this.db);
+    this.db.pragma('optimize');
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+  }
+
+  eventCount(): number {
+    return (this.db.prepare('SELECT COALESCE(SUM(event_count), 0) AS n FROM journeys').get() as { n: number }).n;
+  }
+
+  apply(batch: readonly PositionedEvent[], options: { position?: number } = {}): string[] {
+    if (!this.writer) throw new Error('this read store was opened read-only');
+    const byJourney = new Map<string, ProjectedEvent[]>();
+    let position = options.position ?? this.checkpoint;
+    let newestAt = this.newestAt;
+    for (const stored of batch) {
+      const e = projectEvent(stored.event, stored.position, this.interner, stored.occurredMs);
+      let list = byJourney.get(stored.event.journeyId);
+      if (!list) byJourney.set(stored.event.journeyId, (list = []));
+      list.push(e);
+      if (options.position === undefined && stored.position > position) position = stored.position;
+      if (e.t > newestAt) newestAt = e.t;
+    }
+    if (position < this.checkpoint) position = this.checkpoint;
+    const changed = this.writer.apply(byJourney, { position, newestAt });
+    this.checkpoint = position;
+    this.newestAt = newestAt;
+    if (changed.length > 0) {
+      this.cache.clear();
+      this.trimChanges();
+      this.notify(changed.map((journeyId) => ({ kind: 'journey' as const, journeyId, position })));
+    }
+    return changed;
+  }
+
+  advanceTo(position: number): void {
+    if (position <= this.checkpoint) return;
+    this.putMeta.run('position', JSON.stringify(position));
+    this.checkpoint = position;
+  }
+
+  private trimChanges(): void {
+    // The change log only serves readers polling a few times a second.
+    if (Math.random() < 0.01) this.db.prepare('DELETE FROM changes WHERE seq < (SELECT MAX(seq) FROM changes) - 100000').run();
+  }
+
+  refresh(): void {
+    this.loadCheckpoint();
+    const rows = this.db.prepare('SELECT seq, journey_id, position FROM changes WHERE seq > ? ORDER BY seq LIMIT 10000').all(this.lastChange) as {
+      seq: number;
+      journey_id: string;
+      position: string;
+    }[];
+    if (rows.length === 0) return;
+    this.lastChange = rows[rows.length - 1]!.seq;
+    this.cache.clear();
+    this.cells.clearCache();
+    this.names.reload(this.db);
+    this.notify(rows.map((r) => ({ kind: 'journey' as const, journeyId: r.journey_id, position: Number(r.position) })));
+  }
+
+  notify(changes: readonly ReadModelChange[]): void {
+    for (const change of changes) {
+      for (const l of this.listeners) {
+        try {
+          l(change);
+        } catch {
+          // A failing listener (a closed SSE socket) must not stop the projection.
+        }
+      }
+    }
+  }
+
+  get hasListeners(): boolean {
+    return this.listeners.size > 0;
+  }
+
+  private cached<T>(key: string, compute: () => T): T {
+    const hit = this.cache.get(key);
+    if (hit && hit.position === this.checkpoint) return hit.value as T;
+    const value = compute();
+    if (this.cache.size >= 64) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(key, { position: this.checkpoint, value });
+    return value;
+  }
+
+  // ---- JourneyQueries ----
+
+  timeline(journeyId: string): JourneyTimeline | undefined {
+    return this.reads.timeline(journeyId, this.clock());
+  }
+
+  customerStatus(journeyId: string): CustomerStatus | undefined {
+    return this.reads.customerStatus(journeyId, this.clock());
+  }
+
+  listJourneys(filter: JourneyListFilter, page: { cursor?: string; limit: number }): JourneyPage {
+    return this.reads.list(filter, page, this.clock());
+  }
+
+  handoffs(filter?: AnalyticsFilter): HandoffAnalytics {
+    return this.cached(`handoffs|${JSON.stringify(filter ?? {})}`, () =>
+      handoffsFrom(storedCells(this.reader, cellFilter(filter, this.names)), this.names),
+    );
+  }
+
+  processMap(filter?: AnalyticsFilter): ProcessMap {
+    return this.cached(`map|${JSON.stringify(filter ?? {})}`, () => {
+      const f = cellFilter(filter, this.names);
+      return processMapFrom(storedCells(this.reader, f), this.openNow(f.jt, this.clock()), this.names);
+    });
+  }
+
+  departments(filter?: AnalyticsFilter & { now?: string }): DepartmentWorkload[] {
+    const { now: nowIso, ...rest } = filter ?? {};
+    const now = nowIso === undefined ? this.clock() : parseInstant(nowIso);
+    const f = cellFilter(rest, this.names);
+    if (now < this.newestAt) {
+      const past = asOf(this.db, this.reader, this.names, f, now);
+      return workloadFrom(past.cells, summariseOpen(past.open, now), this.names, now);
+    }
+    return workloadFrom(storedCells(this.reader, f), this.openNow(f.jt, now), this.names, now);
+  }
+
+  replay(instant: string, filter?: AnalyticsFilter): Replay {
+    const at = parseInstant(instant);
+    return this.cached(`replay|${at}|${JSON.stringify(filter ?? {})}`, () => {
+      const f = cellFilter(filter, this.names);
+      const past = asOf(this.db, this.reader, this.names, f, at);
+      let total = 0;
+      let completed = 0;
+      for (const v of past.cells(Kind.started).values()) total += v.n;
+      for (const v of past.cells(Kind.completed).values()) completed += v.n;
+      return {
+        asOf: new Date(at).toISOString(),
+        handoffs: handoffsFrom(past.cells, this.names),
+        processMap: processMapFrom(past.cells, summariseOpen(past.open, at), this.names),
+        departments: workloadFrom(past.cells, summariseOpen(past.open, at), this.names, at),
+        journeys: { total, inProgress: total - completed, completed },
+      };
+    });
+  }
+
+  /**
+   * What is open now, per department, summed by SQLite over the "here" rows (one per open
+   * step, queue and customer wait: as many as there is work in progress, whatever the history).
+   */
+  private openNow(jt: number | undefined | null, now: number): OpenByDept {
+    const out: OpenByDept = new Map();
+    if (jt === null) return out;
+    const where = jt !== undefined ? 'WHERE jt = ?' : '';
+    const args = jt !== undefined ? [jt] : [];
+    const at = (dept: number): OpenAtDept => {
+      const name = this.names.name(dept);
+      let o = out.get(name);
+      if (!o) out.set(name, (o = { wip: 0, queueLength: 0, oldest: null, slaAtRisk: 0, slaBreached: 0 }));
+      return o;
+    };
+    for (const r of this.stmt(`SELECT dept, kind, COUNT(*) AS n FROM here ${where} GROUP BY dept, kind`).all(...args) as { dept: number; kind: number; n: number }[]) {
+      if (r.kind === 0) at(r.dept).wip = r.n;
+      else if (r.kind === 1) at(r.dept).queueLength = r.n;
+    }
+    const oldest = `SELECT dept, since, journey_id FROM (SELECT dept, since, journey_id, row_number() OVER (PARTITION BY dept ORDER BY since, journey_id) AS rn FROM here WHERE kind = 1${jt !== undefined ? ' AND jt = ?' : ''}) WHERE rn = 1`;
+    for (const r of this.stmt(oldest).all(...args) as { dept: number; since: number; journey_id: string }[]) at(r.dept).oldest = { since: r.since, journeyId: r.journey_id };
+    // The SLA rule of sla.ts, in SQL: breached once past the promise; at risk when at most
+    // AT_RISK_SHARE of the promised window is left (or the window is empty).
+    const sla = `SELECT dept,
+        COUNT(DISTINCT CASE WHEN @now > promised_by THEN journey_id END) AS breached,
+        COUNT(DISTINCT CASE WHEN @now <= promised_by AND (promised_by - started_at <= 0 OR promised_by - @now <= (promised_by - started_at) * @share) THEN journey_id END) AS atRisk
+      FROM here WHERE promised_by IS NOT NULL${jt !== undefined ? ' AND jt = @jt' : ''} GROUP BY dept`;
+    for (const r of this.stmt(sla).all({ now, share: AT_RISK_SHARE, ...(jt !== undefined ? { jt } : {}) }) as { dept: number; breached: number; atRisk: number }[]) {
+      const o = at(r.dept);
+      o.slaBreached = r.breached;
+      o.slaAtRisk = r.atRisk;
+    }
+    return out;
+  }
+
+  private readonly statements = new Map<string, Database.Statement>();
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+
+  onChange(listener: (change: ReadModelChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+export { InvalidCursorError } from './journey-queries.ts';
