@@ -127,7 +127,7 @@ async function endToEndWorker(url: string, dir: string, n: number, journeys: num
   const emitters = departmentEmitters(bus);
   const t0 = performance.now();
   await emitAll(emitters, n, journeys);
-  while ((await reader.headPosition()) < n) await new Promise((r) => setTimeout(r, 5));
+  while ((await reader.eventsAfter(0, { atMost: n })) < n) await new Promise((r) => setTimeout(r, 5));
   const seconds = (performance.now() - t0) / 1000;
   worker.kill('SIGTERM');
   await new Promise((r) => worker.once('exit', r));
@@ -154,7 +154,7 @@ async function storeAloneMany(dir: string, n: number, batch: number, journeys: n
       if (!list) streams.set(stream, (list = []));
       list.push(event);
     }
-    await store.appendMany!([...streams].map(([stream, events]) => ({ stream, events })));
+    await store.appendMany([...streams].map(([stream, events]) => ({ stream, events })));
   }
   const rate = n / ((performance.now() - t0) / 1000);
   await store.close();
@@ -220,9 +220,9 @@ function timedStore(store: EventStore, committed: Map<string, number>): EventSto
           return r;
         };
       }
-      if (prop === 'appendMany' && target.appendMany) {
+      if (prop === 'appendMany') {
         return async (batches: readonly StreamBatch[]) => {
-          const r = await target.appendMany!(batches);
+          const r = await target.appendMany(batches);
           const now = performance.now();
           for (const b of batches) for (const e of b.events) committed.set(e.id, now);
           return r;

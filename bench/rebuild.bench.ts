@@ -232,12 +232,12 @@ async function appendByJourney(store: EventStore, events: Iterable<JourneyEvent>
     pending.push({ stream: journeyStreamName(journeyId), events: list });
     size += list.length;
     if (size >= 20_000) {
-      await store.appendMany!(pending);
+      await store.appendMany(pending);
       pending = [];
       size = 0;
     }
   }
-  if (pending.length > 0) await store.appendMany!(pending);
+  if (pending.length > 0) await store.appendMany(pending);
   return byJourney.size;
 }
 

@@ -45,7 +45,7 @@ const rt = await startViewerRuntime({
   },
 });
 const loadSeconds = (Date.now() - t0) / 1000;
-const events = rt.runtime.queries.position;
+const events = await rt.runtime.store.eventsAfter(0);
 console.log(`\n  store + projections ready in ${loadSeconds.toFixed(1)} s (${events} events)`);
 
 const chromium = await launchChromium({ viewport: { width: 1400, height: 900 } });

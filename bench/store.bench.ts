@@ -74,7 +74,7 @@ async function appendPair(batch: number, count: number): Promise<{ adapter: Cloc
   const src = new Database(path, { readonly: true });
   const written = src.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? AND position <= ? ORDER BY position`).raw(true);
   const db = new Database(join(dir, `raw-${batch}.db`));
-  openSchema(db, 'normal', 10_000);
+  openSchema(db, 'normal', 10_000, false);
   const insert = db.prepare(`INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const head = db.prepare('UPDATE chain_head SET position = ?, hash = ? WHERE singleton = 1');
   const rawTx = db.transaction((rows: unknown[][]) => {

@@ -3,7 +3,7 @@ import { JourneyEventSchema } from './events.ts';
 
 /** An event as the store keeps it: the envelope plus where and when it was recorded. */
 export const StoredEventSchema = z.object({
-  /** Global position in the whole history (monotonic, gap-free in the SQLite store). */
+  /** Global position in the whole history: increasing, opaque (compare it, never do arithmetic on it: gaps are normal). */
   position: z.int().min(0),
   stream: z.string(),
   /** 0-based revision within its stream. */

@@ -63,17 +63,17 @@ describe.skipIf(!natsServerAvailable())('an ingest worker killed with SIGKILL mi
 
     // When a worker is SIGKILLed while it is appending
     const first = startWorker();
-    await waitFor('the first worker to be under way', async () => (await store.headPosition()) >= 1000, 60_000).catch((err: Error) => {
+    await waitFor('the first worker to be under way', async () => (await store.eventsAfter(0, { atMost: 1000 })) >= 1000, 60_000).catch((err: Error) => {
       throw new Error(`${err.message}\n${first.stderr()}`);
     });
     first.child.kill('SIGKILL');
     await new Promise((r) => first.child.once('exit', r));
-    const atKill = await store.headPosition();
+    const atKill = await store.eventsAfter(0);
     expect(atKill).toBeLessThan(events.length); // it really died mid-way
 
     // and another worker starts on the same durable consumer
     const second = startWorker();
-    await waitFor('every event stored', async () => (await store.headPosition()) >= events.length, 90_000).catch((err: Error) => {
+    await waitFor('every event stored', async () => (await store.eventsAfter(0)) >= events.length, 90_000).catch((err: Error) => {
       throw new Error(`${err.message}\n${second.stderr()}`);
     });
     // give redeliveries of the killed worker's un-acked batch time to arrive and be ignored

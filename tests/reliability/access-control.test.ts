@@ -216,7 +216,7 @@ describe.skipIf(!natsServerAvailable())('access control on the bus: a department
     const own = workStarted('bus-1', 'Intake');
     expect((await intake.publish([own]))[0]).toMatchObject({ ok: true });
 
-    await waitFor('the lie dead-lettered and the own event stored', async () => (await ingestBus.deadLetters()).length === 1 && (await store.headPosition()) === 1);
+    await waitFor('the lie dead-lettered and the own event stored', async () => (await ingestBus.deadLetters()).length === 1 && (await store.eventsAfter(0)) === 1);
     const [letter] = await ingestBus.deadLetters();
     expect(letter).toMatchObject({ reason: 'department_mismatch', eventId: liar.id, departmentSlug: 'intake' });
     const stored: string[] = [];

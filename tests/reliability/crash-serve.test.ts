@@ -45,7 +45,7 @@ describe.skipIf(!natsServerAvailable())('crash: journey serve killed during a lo
         await new Promise((r) => setTimeout(r, afterMs));
         up = false;
         await rig.serve.kill();
-        kills.push({ round, afterMs, storedAtKill: await rig.store.headPosition(), ackedAtKill: stats.acked.size });
+        kills.push({ round, afterMs, storedAtKill: await rig.store.eventsAfter(0), ackedAtKill: stats.acked.size });
         await new Promise((r) => setTimeout(r, rand.between(0, 500)));
         rig.serve = await startServeProcess({ env: rig.env });
         up = true;

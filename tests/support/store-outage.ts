@@ -11,10 +11,10 @@ export function withOutage(store: EventStore, down: (stream: string) => boolean)
         };
       }
       // one transaction for several streams fails when any of them is down
-      if (prop === 'appendMany' && target.appendMany) {
+      if (prop === 'appendMany') {
         return (batches: readonly StreamBatch[]) => {
           if (batches.some((b) => down(b.stream))) return Promise.reject(new StoreUnavailableError('the store is down (test)'));
-          return target.appendMany!(batches);
+          return target.appendMany(batches);
         };
       }
       const value = Reflect.get(target, prop, receiver) as unknown;

@@ -9,6 +9,8 @@ import type { RateLimits } from './http/rate-limit.ts';
 /** What the API needs from the rest of the process; `journey serve` wires the real parts. */
 export interface AppDeps {
   store: EventStore;
+  /** How /readyz names the store (`sqlite`, `esdb`): from the configuration, never from the store object. */
+  storeKind?: string;
   bus: EventBus;
   queries: JourneyQueries;
   auth: Auth;

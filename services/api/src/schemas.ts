@@ -96,7 +96,14 @@ export const ReadinessSchema = z.object({
   checks: z.object({
     store: z.object({ ok: z.boolean(), kind: z.string(), headPosition: z.int().nullable() }),
     bus: z.object({ ok: z.boolean(), kind: z.string() }),
-    projections: z.object({ ok: z.boolean(), position: z.int(), lag: z.int().nullable() }),
+    projections: z.object({
+      ok: z.boolean(),
+      position: z.int(),
+      lag: z.int().nullable().describe('events in the store after the projections position, counted by the store up to the allowed lag + 1'),
+    }),
+    subscriptions: z
+      .object({ ok: z.boolean(), open: z.int(), down: z.int() })
+      .describe("the process's subscriptions to the store; one that is down is retrying with back-off"),
   }),
   reasons: z.array(z.string()),
 });

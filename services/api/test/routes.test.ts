@@ -223,7 +223,10 @@ describe('audit', () => {
       positions.push(...body.items.map((e) => e.position));
       cursor = body.nextCursor;
     } while (cursor);
-    expect(positions).toEqual(Array.from({ length: head }, (_, i) => i + 1));
+    const stored: number[] = [];
+    for await (const e of h.rt.store.readAll()) stored.push(e.position);
+    expect(positions).toEqual(stored);
+    expect(positions.at(-1)).toBe(head);
 
     const one = await getJson('/api/audit/events?journeyId=claim-3&type=WorkStarted,WorkCompleted', auditor, page(StoredEventSchema));
     expect(one.items.map((e) => e.event.type)).toEqual(['WorkStarted', 'WorkCompleted', 'WorkStarted', 'WorkCompleted']);
@@ -241,14 +244,16 @@ describe('audit', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
     const lines = (await res.text()).trim().split('\n');
-    expect(lines).toHaveLength(await h.rt.store.headPosition());
-    expect(StoredEventSchema.parse(JSON.parse(lines[0]!)).position).toBe(1);
+    expect(lines).toHaveLength(await h.rt.store.eventsAfter(0));
+    let first: number | undefined;
+    for await (const e of h.rt.store.readAll({ maxCount: 1 })) first = e.position;
+    expect(StoredEventSchema.parse(JSON.parse(lines[0]!)).position).toBe(first);
   });
 
   it('verifies the chain', async () => {
     const result = await getJson('/api/audit/verify', auditor, ChainVerificationSchema);
     expect(result).toMatchObject({ ok: true, brokenAt: null });
-    expect(result.checked).toBe(await h.rt.store.headPosition());
+    expect(result.checked).toBe(await h.rt.store.eventsAfter(0));
   });
 });
 

@@ -132,6 +132,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       store,
       bus,
       queries: projections.queries,
+      storeKind: config.storeLocation.kind,
       projectionsCaughtUp: () => projections.caughtUp(),
       auth,
       registry,

@@ -5,14 +5,15 @@ import { getSQLiteEventStore, type SQLiteEventStoreOptions } from './sqlite/stor
 export const DEFAULT_STORE = 'sqlite:./data/journeys.db';
 
 export type StoreLocation =
-  { kind: 'sqlite'; path: string; synchronous?: SQLiteEventStoreOptions['synchronous'] } | { kind: 'esdb'; connectionString: string };
+  | { kind: 'sqlite'; path: string; synchronous?: SQLiteEventStoreOptions['synchronous']; sparsePositions?: boolean }
+  | { kind: 'esdb'; connectionString: string };
 
 export class StoreConfigError extends EventStoreError {
   override name = 'StoreConfigError';
 }
 
 /**
- * Reads a `JOURNEY_STORE` value: `sqlite:<path>` (optionally `?synchronous=full`),
+ * Reads a `JOURNEY_STORE` value: `sqlite:<path>` (optionally `?synchronous=full`, `?sparse=1`),
  * `esdb://…` or `esdb+discover://…`. Anything else is refused with the accepted forms.
  */
 export function parseStoreLocation(connection: string): StoreLocation {
@@ -20,19 +21,26 @@ export function parseStoreLocation(connection: string): StoreLocation {
   if (value.startsWith('sqlite:')) {
     let rest = value.slice('sqlite:'.length);
     let synchronous: SQLiteEventStoreOptions['synchronous'];
+    let sparsePositions: boolean | undefined;
     const q = rest.indexOf('?');
     if (q >= 0) {
       const params = new URLSearchParams(rest.slice(q + 1));
       rest = rest.slice(0, q);
       for (const [key, v] of params) {
         if (key === 'synchronous' && (v === 'normal' || v === 'full')) synchronous = v;
-        else throw new StoreConfigError(`JOURNEY_STORE: unknown SQLite option ${key}=${v} (accepted: synchronous=normal|full)`);
+        else if (key === 'sparse' && (v === '1' || v === '0')) sparsePositions = v === '1';
+        else throw new StoreConfigError(`JOURNEY_STORE: unknown SQLite option ${key}=${v} (accepted: synchronous=normal|full, sparse=1|0)`);
       }
     }
     // sqlite:///abs/path and sqlite://rel are accepted as well as sqlite:<path>
     if (rest.startsWith('//')) rest = rest.slice(2);
     if (rest.length === 0) throw new StoreConfigError('JOURNEY_STORE: sqlite: needs a file path, e.g. sqlite:./data/journeys.db');
-    return synchronous ? { kind: 'sqlite', path: rest, synchronous } : { kind: 'sqlite', path: rest };
+    return {
+      kind: 'sqlite',
+      path: rest,
+      ...(synchronous ? { synchronous } : {}),
+      ...(sparsePositions !== undefined ? { sparsePositions } : {}),
+    };
   }
   if (value.startsWith('esdb://') || value.startsWith('esdb+discover://')) return { kind: 'esdb', connectionString: value };
   throw new StoreConfigError(
@@ -52,7 +60,8 @@ export function registerEsdbFactory(factory: EsdbFactory): void {
 export function openEventStore(connection: string = process.env.JOURNEY_STORE ?? DEFAULT_STORE): EventStore {
   const location = parseStoreLocation(connection);
   if (location.kind === 'sqlite') {
-    return getSQLiteEventStore(location.synchronous ? { path: location.path, synchronous: location.synchronous } : { path: location.path });
+    const { kind: _kind, ...sqlite } = location;
+    return getSQLiteEventStore(sqlite);
   }
   if (!esdbFactory) throw new StoreConfigError('the EventStoreDB adapter is not loaded');
   return esdbFactory({ connectionString: location.connectionString });

@@ -9,15 +9,19 @@ import {
   WrongExpectedRevisionError,
   type EventStore,
 } from '../src/index.ts';
+import { describeResilienceContract } from './contract-resilience.ts';
 import { collect, handoff, many, started, uniquePrefix, workStarted } from './fixtures.ts';
 
 export interface ContractOptions {
   /** The adapter refuses an id already stored in another stream (SQLite: yes; EventStoreDB: cannot check cheaply). */
   detectsIdInOtherStream?: boolean;
-  /** The adapter implements the optional atomic `appendMany` (SQLite: yes; EventStoreDB: no). */
-  appendMany?: boolean;
-  /** The adapter implements the optional bulk read `readAllPages` (SQLite: yes; EventStoreDB: no). */
-  readAllPages?: boolean;
+  /** `appendMany` is one atomic transaction across streams (SQLite: yes; EventStoreDB: no, stream by stream). */
+  atomicAppendMany?: boolean;
+  /**
+   * Makes every store the factory built unreachable (a locked/unreadable file, a cut network)
+   * until the returned function ends it. The outage tests run only when it is given.
+   */
+  outage?: () => Promise<() => Promise<void>>;
 }
 
 /**
@@ -427,30 +431,58 @@ export function describeEventStoreContract(
       });
     });
 
-    describe.runIf(options.appendMany)('appendMany (optional, atomic across streams)', () => {
-      it('appends several streams in one call, in order, with the results in batch order', async () => {
+    describe('appendMany', () => {
+      it('appends several streams in one call, batches of a stream in order, with the results in batch order', async () => {
         const start = await store.headPosition();
         const a = many('ma', 2);
         const b = [started('mb'), workStarted('mb')];
-        const results = await store.appendMany!([
+        const results = await store.appendMany([
           { stream: `${prefix}journey-ma`, events: a, expectedRevision: 'no_stream' },
           { stream: `${prefix}journey-mb`, events: b },
           { stream: `${prefix}journey-ma`, events: many('ma', 1), expectedRevision: 1 },
         ]);
         expect(results.map((r) => r.nextExpectedRevision)).toEqual([1, 1, 2]);
-        expect(results.flatMap((r) => r.events.map((e) => e.position))).toEqual([1, 2, 3, 4, 5].map((i) => start + i));
+        const written = await collect(store.readAll({ after: start, filter: { streamPrefix: prefix } }));
+        expect(written).toHaveLength(5);
+        for (const r of results) for (const e of r.events) expect(written.find((w) => w.event.id === e.id)?.position).toBe(e.position);
         expect(ids(await store.readStream(`${prefix}journey-ma`)).slice(0, 2)).toEqual(a.map((e) => e.id));
         expect(ids(await store.readStream(`${prefix}journey-mb`))).toEqual(b.map((e) => e.id));
-        expect(await store.headPosition()).toBe(start + 5);
+        expect(await store.eventsAfter(start, { atMost: 100 })).toBeGreaterThanOrEqual(5);
         expect((await store.verify()).ok).toBe(true);
-        expect(await store.appendMany!([])).toEqual([]);
+        expect(await store.appendMany([])).toEqual([]);
       });
 
+      it('is idempotent like append: re-sending the same batches appends nothing', async () => {
+        const batches = [
+          { stream: `${prefix}journey-mh`, events: many('mh', 2), expectedRevision: 'no_stream' as const },
+          { stream: `${prefix}journey-mi`, events: many('mi', 1), expectedRevision: 'no_stream' as const },
+        ];
+        const first = await store.appendMany(batches);
+        const again = await store.appendMany(batches);
+        expect(again.every((r) => r.events.every((e) => e.duplicate))).toBe(true);
+        expect(again.map((r) => r.position)).toEqual(first.map((r) => r.position));
+        expect(await store.readStream(`${prefix}journey-mh`)).toHaveLength(2);
+      });
+
+      it('checks every batch before writing: one invalid event refuses the call, naming the batch', async () => {
+        const bad = { ...workStarted('mf'), department: '' };
+        const attempt = store.appendMany([
+          { stream: `${prefix}journey-me`, events: many('me', 2) },
+          { stream: `${prefix}journey-mf`, events: [workStarted('mf'), bad] },
+        ]);
+        await expect(attempt).rejects.toBeInstanceOf(InvalidEventError);
+        await expect(attempt).rejects.toThrow(/batch 1/);
+        await expect(store.appendMany([{ stream: `${prefix}journey-mg`, events: [] }])).rejects.toBeInstanceOf(EmptyBatchError);
+        expect(await store.readStream(`${prefix}journey-me`)).toEqual([]);
+      });
+    });
+
+    describe.runIf(options.atomicAppendMany)('appendMany, atomic across streams', () => {
       it('writes nothing at all when any stream has a wrong expected revision', async () => {
         await store.append(`${prefix}journey-mc`, many('mc', 1));
         const start = await store.headPosition();
         const err = await store
-          .appendMany!([
+          .appendMany([
             { stream: `${prefix}journey-md`, events: many('md', 3) },
             { stream: `${prefix}journey-mc`, events: many('mc', 1), expectedRevision: 'no_stream' },
           ])
@@ -463,37 +495,12 @@ export function describeEventStoreContract(
         expect(await store.readStream(`${prefix}journey-md`)).toEqual([]);
         expect(await store.readStream(`${prefix}journey-mc`)).toHaveLength(1);
         expect(await store.headPosition()).toBe(start);
+        expect(await store.eventsAfter(start)).toBe(0);
         expect((await store.verify()).ok).toBe(true);
-      });
-
-      it('refuses every batch when one holds an invalid event, naming the batch', async () => {
-        const start = await store.headPosition();
-        const bad = { ...workStarted('mf'), department: '' };
-        const attempt = store.appendMany!([
-          { stream: `${prefix}journey-me`, events: many('me', 2) },
-          { stream: `${prefix}journey-mf`, events: [workStarted('mf'), bad] },
-        ]);
-        await expect(attempt).rejects.toBeInstanceOf(InvalidEventError);
-        await expect(attempt).rejects.toThrow(/batch 1/);
-        await expect(store.appendMany!([{ stream: `${prefix}journey-mg`, events: [] }])).rejects.toBeInstanceOf(EmptyBatchError);
-        expect(await store.readStream(`${prefix}journey-me`)).toEqual([]);
-        expect(await store.headPosition()).toBe(start);
-      });
-
-      it('is idempotent like append: re-sending the same batches appends nothing', async () => {
-        const batches = [
-          { stream: `${prefix}journey-mh`, events: many('mh', 2), expectedRevision: 'no_stream' as const },
-          { stream: `${prefix}journey-mi`, events: many('mi', 1), expectedRevision: 'no_stream' as const },
-        ];
-        const first = await store.appendMany!(batches);
-        const again = await store.appendMany!(batches);
-        expect(again.every((r) => r.events.every((e) => e.duplicate))).toBe(true);
-        expect(again.map((r) => r.position)).toEqual(first.map((r) => r.position));
-        expect(await store.readStream(`${prefix}journey-mh`)).toHaveLength(2);
       });
     });
 
-    describe.runIf(options.readAllPages)('readAllPages (optional bulk read)', () => {
+    describe('readAllPages (bulk read)', () => {
       it('hands over what readAll does, in pages, with occurredAt as epoch ms', async () => {
         const start = await store.headPosition();
         const events = [
@@ -534,4 +541,5 @@ export function describeEventStoreContract(
       expect(r.events[0]!.duplicate).toBe(false);
     });
   });
+  describeResilienceContract(name, factory, options);
 }

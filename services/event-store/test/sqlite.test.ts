@@ -5,7 +5,14 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { StoredEvent } from '@journeys/contracts';
-import { StoreConfigError, WrongExpectedRevisionError, getSQLiteEventStore, openEventStore, parseStoreLocation } from '../src/index.ts';
+import {
+  StoreConfigError,
+  StoreUnavailableError,
+  WrongExpectedRevisionError,
+  getSQLiteEventStore,
+  openEventStore,
+  parseStoreLocation,
+} from '../src/index.ts';
 import { describeEventStoreContract } from './contract.ts';
 import { collect, many } from './fixtures.ts';
 import { runAndKillAfterAcks } from '../../../tests/support/kill-after-acks.ts';
@@ -15,17 +22,35 @@ let counter = 0;
 const freshPath = () => join(root, `store-${++counter}.db`);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describeEventStoreContract('sqlite', () => getSQLiteEventStore({ path: freshPath(), pollIntervalMs: 50 }), {
-  detectsIdInOtherStream: true,
-  appendMany: true,
-  readAllPages: true,
-});
+/** The contract's outage: while set, the stores fail as an unreadable file would. */
+let outageReason: string | undefined;
+describeEventStoreContract(
+  'sqlite',
+  () =>
+    getSQLiteEventStore({
+      path: freshPath(),
+      pollIntervalMs: 50,
+      resume: { minDelayMs: 10, maxDelayMs: 100 },
+      outage: () => outageReason,
+    }),
+  {
+    detectsIdInOtherStream: true,
+    atomicAppendMany: true,
+    outage: () => {
+      outageReason = 'outage drill';
+      return Promise.resolve(() => {
+        outageReason = undefined;
+        return Promise.resolve();
+      });
+    },
+  },
+);
 
-describe('SQLite store: tamper detection', () => {
+describe('SQLite store: tamper detection (dense positions)', () => {
   /** Given a store with 5 events at positions 1..5, apply `tamper` to the raw file, then verify. */
   async function tamperAndVerify(tamper: (db: Database.Database) => void) {
     const path = freshPath();
-    const store = getSQLiteEventStore({ path });
+    const store = getSQLiteEventStore({ path, sparsePositions: false });
     await store.append('journey-t', many('t', 3));
     await store.append('journey-u', many('u', 2));
     expect((await store.verify()).ok).toBe(true);
@@ -33,6 +58,7 @@ describe('SQLite store: tamper detection', () => {
     const raw = new Database(path);
     tamper(raw);
     raw.close();
+    // the file keeps its mode: reopening under JOURNEY_SQLITE_SPARSE_POSITIONS=1 stays dense
     const reopened = getSQLiteEventStore({ path });
     try {
       return await reopened.verify();
@@ -99,6 +125,92 @@ describe('SQLite store: tamper detection', () => {
   });
 });
 
+describe('SQLite store: sparse positions (JOURNEY_SQLITE_SPARSE_POSITIONS=1, sqlite:<path>?sparse=1)', () => {
+  it('hands out increasing positions with random gaps; counts and reads do not depend on them', async () => {
+    const path = freshPath();
+    const store = getSQLiteEventStore({ path, sparsePositions: true });
+    try {
+      const a = await store.append('journey-sa', many('sa', 50));
+      const b = await store.append('journey-sb', many('sb', 50));
+      const positions = [...a.events, ...b.events].map((e) => e.position);
+      for (let i = 1; i < positions.length; i++) expect(positions[i]!).toBeGreaterThan(positions[i - 1]!);
+      const steps = positions.slice(1).map((p, i) => p - positions[i]!);
+      expect(steps.some((d) => d > 1)).toBe(true);
+      expect(new Set(steps).size).toBeGreaterThan(1);
+      expect(await store.headPosition()).toBe(positions[99]);
+      expect(await store.eventsAfter(0)).toBe(100);
+      expect(await store.eventsAfter(positions[49]!)).toBe(50);
+      expect((await store.eventAt(positions[10]!))?.event.id).toBe(a.events[10]!.id);
+      expect(await store.eventAt(positions[10]! + 1)).toBeUndefined();
+      expect(await store.verify()).toMatchObject({ ok: true, checked: 100 });
+      expect(store.describe()).toMatch(/sparse positions/);
+    } finally {
+      await store.close();
+    }
+    // the file keeps its mode
+    const reopened = getSQLiteEventStore({ path, sparsePositions: false });
+    const next = await reopened.append('journey-sa', many('sa', 3));
+    expect(next.events[2]!.position - next.events[0]!.position).toBeGreaterThanOrEqual(2);
+    expect((await reopened.verify()).ok).toBe(true);
+    await reopened.close();
+  });
+
+  it('is chosen by sqlite:<path>?sparse=1', async () => {
+    expect(parseStoreLocation('sqlite:/x.db?sparse=1')).toEqual({ kind: 'sqlite', path: '/x.db', sparsePositions: true });
+    const store = openEventStore(`sqlite:${freshPath()}?sparse=1`);
+    expect(store.describe()).toMatch(/sparse/);
+    await store.close();
+  });
+
+  it('still detects tampering: an edited row at its position, a deleted row at the next one, deleted last rows', async () => {
+    async function tampered(tamper: (db: Database.Database, positions: number[]) => void) {
+      const path = freshPath();
+      const store = getSQLiteEventStore({ path, sparsePositions: true });
+      const positions = (await store.append('journey-t', many('t', 5))).events.map((e) => e.position);
+      await store.close();
+      const raw = new Database(path);
+      tamper(raw, positions);
+      raw.close();
+      const reopened = getSQLiteEventStore({ path });
+      try {
+        return { result: await reopened.verify(), positions };
+      } finally {
+        await reopened.close();
+      }
+    }
+    const edited = await tampered((db, p) => db.prepare("UPDATE events SET data = replace(data, 'triage', 'TRIAGE') WHERE position = ?").run(p[2]));
+    expect(edited.result).toMatchObject({ ok: false, brokenAt: edited.positions[2], checked: 2 });
+    const deleted = await tampered((db, p) => db.prepare('DELETE FROM events WHERE position = ?').run(p[2]));
+    expect(deleted.result).toMatchObject({ ok: false, brokenAt: deleted.positions[3] });
+    const tail = await tampered((db, p) => db.prepare('DELETE FROM events WHERE position = ?').run(p[4]));
+    expect(tail.result).toMatchObject({ ok: false, checked: 4 });
+    expect(tail.result.reason).toMatch(/missing/);
+  });
+});
+
+describe('SQLite store: another process holding the write lock', () => {
+  it('makes an append fail with StoreUnavailableError (after busyTimeoutMs), reads go on, and the next append works', async () => {
+    const path = freshPath();
+    const store = getSQLiteEventStore({ path, busyTimeoutMs: 50 });
+    try {
+      await store.append('journey-l', many('l', 1));
+      const other = new Database(path);
+      other.pragma('busy_timeout = 0');
+      other.exec('BEGIN IMMEDIATE');
+      try {
+        await expect(store.append('journey-l', many('l', 1))).rejects.toBeInstanceOf(StoreUnavailableError);
+        expect(await store.readStream('journey-l')).toHaveLength(1);
+      } finally {
+        other.exec('ROLLBACK');
+        other.close();
+      }
+      expect((await store.append('journey-l', many('l', 1))).nextExpectedRevision).toBe(1);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('SQLite store: crash safety', () => {
   const writer = fileURLToPath(new URL('./crash-writer.ts', import.meta.url));
   /** Starts a writer child on `path`; kills it with SIGKILL `delayMs` after its 3rd acknowledged batch; resolves with how many were acknowledged. */
@@ -127,7 +239,7 @@ describe('SQLite store: crash safety', () => {
         expect(thisRound.length).toBeLessThanOrEqual(acked + 1);
         const total = [...perStream.values()].reduce((a, b) => a + b, 0);
         expect(await store.verify()).toMatchObject({ ok: true, checked: total });
-        expect(await store.headPosition()).toBe(total);
+        expect(await store.eventsAfter(0)).toBe(total);
       } finally {
         await store.close();
       }
@@ -141,8 +253,8 @@ describe('SQLite store: two instances on one file', () => {
     const writer = getSQLiteEventStore({ path });
     const reader = getSQLiteEventStore({ path, pollIntervalMs: 20 });
     try {
-      await writer.append('journey-w', many('w', 5));
-      const sub = reader.subscribeAll({ after: 2 });
+      const seeded = await writer.append('journey-w', many('w', 5));
+      const sub = reader.subscribeAll({ after: seeded.events[1]!.position });
       const got: StoredEvent[] = [];
       const reading = (async () => {
         for await (const e of sub) {
@@ -155,8 +267,10 @@ describe('SQLite store: two instances on one file', () => {
         await new Promise((r) => setTimeout(r, 5));
       }
       await reading;
-      expect(got.map((e) => e.position)).toEqual(Array.from({ length: 43 }, (_, i) => i + 3));
-      expect(await reader.headPosition()).toBe(45);
+      const all = await collect(reader.readAll({ after: seeded.events[1]!.position }));
+      expect(got.map((e) => e.position)).toEqual(all.map((e) => e.position));
+      expect(all).toHaveLength(43);
+      expect(await reader.headPosition()).toBe(all[42]!.position);
     } finally {
       await writer.close();
       await reader.close();
@@ -165,6 +279,7 @@ describe('SQLite store: two instances on one file', () => {
 
   it('serialises writers across instances: one of two conflicting appends fails, positions stay gap-free', async () => {
     const path = freshPath();
+    await getSQLiteEventStore({ path, sparsePositions: false }).close();
     const a = getSQLiteEventStore({ path });
     const b = getSQLiteEventStore({ path });
     try {
@@ -216,7 +331,7 @@ describe('openEventStore', () => {
   it('opens sqlite:<path>, creating its directory', async () => {
     const path = join(root, 'nested', 'dir', 'j.db');
     const store = openEventStore(`sqlite:${path}`);
-    expect(store.kind).toBe('sqlite');
+    expect(store.describe()).toContain('embedded SQLite');
     expect(existsSync(path)).toBe(true);
     expect(await store.ping()).toBe(true);
     await store.close();

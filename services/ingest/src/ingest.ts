@@ -68,11 +68,11 @@ interface Item {
 /**
  * Bus → store. Pulls batches from the durable consumer (several processes may share it),
  * dead-letters what cannot be stored, groups the rest per journey stream and appends them
- * with the event ids (idempotent), and acks only after the store committed. A store with
- * `appendMany` (SQLite) takes the whole batch in one transaction; should it refuse the
- * batch (an id conflict or an event it finds invalid in one stream), the batch is appended
- * again stream by stream, so only the culprits are dead-lettered. A store without it gets
- * one `append` per journey stream. A failing store gets the messages back with a back-off
+ * with the event ids (idempotent), and acks only after the store committed. The whole batch
+ * goes to `appendMany` (one transaction on SQLite, streams in parallel on EventStoreDB);
+ * should the store refuse it (an id conflict or an event it finds invalid in one stream),
+ * the batch is appended again stream by stream (what was stored comes back as duplicates),
+ * so only the culprits are dead-lettered. A failing store gets the messages back with a back-off
  * (nak) and pauses the pulling until it answers again: nothing is lost, nothing is written twice.
  */
 export async function startIngest(options: IngestOptions): Promise<IngestHandle> {
@@ -83,7 +83,8 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
   const fetchWaitMs = options.fetchWaitMs ?? 1000;
   const lingerMs = options.lingerMs ?? 0;
   const lingerFrom = options.lingerFrom ?? 100;
-  const appendConcurrency = Math.max(1, options.appendConcurrency ?? (store.kind === 'sqlite' ? 1 : 16));
+  // Only the stream-by-stream fallback after a refusal uses lanes; appendMany parallelises by itself where the store can.
+  const appendConcurrency = Math.max(1, options.appendConcurrency ?? 4);
   const retryDelay = options.retryDelayMs ?? ((n: number) => Math.min(30_000, 500 * 2 ** Math.max(0, n - 1)));
   const now = options.now ?? Date.now;
   const counters: IngestCounters = { received: 0, appended: 0, duplicates: 0, deadLettered: 0, naks: 0, batches: 0, storeFailures: 0 };
@@ -152,7 +153,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     }
     let results: AppendResult[];
     try {
-      results = await store.appendMany!(batches);
+      results = await store.appendMany(batches);
     } catch (err) {
       if (!isRefusal(err)) throw err;
       log.info({ err: (err as Error).message, streams: batches.length }, 'the store refused a batch; appending it stream by stream');
@@ -231,7 +232,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
       metrics.batchSeconds.observe((performance.now() - started) / 1000);
       return;
     }
-    if (store.appendMany && !storeDown) {
+    if (!storeDown) {
       try {
         const done = await appendBatch(groups);
         if (done) {
@@ -316,7 +317,7 @@ export async function startIngest(options: IngestOptions): Promise<IngestHandle>
     running = false;
     log.error({ err }, 'ingest stopped on an unexpected error');
   });
-  log.info({ bus: bus.describe(), store: store.kind }, 'ingest started');
+  log.info({ bus: bus.describe(), store: store.describe() }, 'ingest started');
 
   return {
     get counters() {

@@ -47,7 +47,7 @@ const ingest = await startIngest({
   ...(batchSize ? { batchSize } : {}),
   consumer: { ...(ackWaitMs ? { ackWaitMs } : {}), ...(maxDeliver ? { maxDeliver } : {}) },
 });
-log.info({ bus: bus.describe(), store: store.kind }, 'ingest worker ready');
+log.info({ bus: bus.describe(), store: store.describe() }, 'ingest worker ready');
 
 let stopping = false;
 const shutdown = async (signal: string) => {

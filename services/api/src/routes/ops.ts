@@ -7,6 +7,8 @@ import { router } from './async.ts';
 import { HttpProblem, sendProblem } from '../problem.ts';
 
 const started = Date.now();
+/** The lag gauge counts at most this many events per scrape (on EventStoreDB counting reads them). */
+const LAG_GAUGE_CAP = 100_000;
 
 async function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -20,28 +22,43 @@ async function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T
   }
 }
 
-/** Store reachable, bus connected, projections caught up: what a load balancer should wait for. */
+/**
+ * Store reachable, bus connected, the store's subscriptions up, projections caught up: what a
+ * load balancer should wait for. The lag is a number of events counted by the store
+ * (`eventsAfter`), never a difference of positions: EventStoreDB positions are byte offsets.
+ */
 export async function checkReadiness(deps: AppDeps): Promise<Readiness> {
   const maxLag = deps.readyMaxLag ?? 1000;
   const storeOk = await withTimeout(deps.store.ping(), 2000, false);
-  const head = storeOk ? await withTimeout(deps.store.headPosition(), 2000, null as number | null) : null;
-  const busOk = deps.bus.isConnected();
   const position = deps.queries.position;
-  const lag = head === null ? null : Math.max(0, head - position);
+  const [head, counted] = storeOk
+    ? await Promise.all([
+        withTimeout(deps.store.headPosition(), 2000, null as number | null),
+        // one more than allowed is enough to know it is too many (counting reads events on EventStoreDB)
+        withTimeout(deps.store.eventsAfter(position, { atMost: maxLag + 1 }), 2000, null as number | null),
+      ])
+    : [null, null];
+  const busOk = deps.bus.isConnected();
+  const lag = counted;
   const caughtUp = deps.projectionsCaughtUp?.() ?? true;
-  const projectionsOk = caughtUp && lag !== null && lag <= maxLag;
+  const down = deps.store.subscriptions().filter((s) => s.state === 'down');
+  const subscriptionsOk = down.length === 0;
+  const projectionsOk = caughtUp && subscriptionsOk && lag !== null && lag <= maxLag;
+  const storeKind = deps.storeKind ?? 'unknown';
   const reasons: string[] = [];
-  if (!storeOk) reasons.push(`the ${deps.store.kind} event store is not reachable`);
+  if (!storeOk) reasons.push(`the ${deps.storeKind ? `${deps.storeKind} ` : ''}event store is not reachable`);
   if (!busOk) reasons.push(`the ${deps.bus.kind} bus is not connected`);
+  for (const s of down) reasons.push(`a subscription to the store is down since ${s.since} (${s.reason ?? 'no reason given'}); it is retrying`);
   if (!caughtUp) reasons.push('the projections have not finished catching up with the store');
   if (lag === null) reasons.push('the projections position cannot be compared with the store');
-  else if (!projectionsOk) reasons.push(`the projections are ${lag} events behind the store (at most ${maxLag} allowed)`);
+  else if (lag > maxLag) reasons.push(`the projections are more than ${maxLag} events behind the store`);
   return {
     ready: storeOk && busOk && projectionsOk,
     checks: {
-      store: { ok: storeOk, kind: deps.store.kind, headPosition: head },
+      store: { ok: storeOk, kind: storeKind, headPosition: head },
       bus: { ok: busOk, kind: deps.bus.kind },
       projections: { ok: projectionsOk, position, lag },
+      subscriptions: { ok: subscriptionsOk, open: deps.store.subscriptions().length, down: down.length },
     },
     reasons,
   };
@@ -54,11 +71,22 @@ export function opsRoutes(deps: AppDeps): Router {
   if (!deps.registry.getSingleMetric('journeys_projection_lag_events')) {
     new Gauge({
       name: 'journeys_projection_lag_events',
-      help: 'Events in the store not yet reflected by the read models',
+      help: `Events in the store not yet reflected by the read models, counted by the store (saturates at ${LAG_GAUGE_CAP})`,
       registers: [deps.registry],
       async collect() {
-        const head = await withTimeout(deps.store.headPosition(), 2000, null as number | null);
-        if (head !== null) this.set(Math.max(0, head - deps.queries.position));
+        const lag = await withTimeout(deps.store.eventsAfter(deps.queries.position, { atMost: LAG_GAUGE_CAP }), 2000, null as number | null);
+        if (lag !== null) this.set(lag);
+      },
+    });
+    new Gauge({
+      name: 'journeys_store_subscriptions',
+      help: 'Open subscriptions to the event store, by state (down: the store dropped it and it is retrying)',
+      labelNames: ['state'],
+      registers: [deps.registry],
+      collect() {
+        const all = deps.store.subscriptions();
+        this.set({ state: 'up' }, all.filter((s) => s.state === 'up').length);
+        this.set({ state: 'down' }, all.filter((s) => s.state === 'down').length);
       },
     });
     new Gauge({

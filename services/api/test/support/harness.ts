@@ -87,7 +87,8 @@ export async function startHarness(
       for (;;) {
         const head = await rt.store.headPosition();
         const pending = (rt.bus as { pending?: () => number }).pending?.() ?? 0;
-        if ((count === undefined ? pending === 0 : head >= count) && rt.queries.position >= head) {
+        const stored = count === undefined ? 0 : await rt.store.eventsAfter(0, { atMost: count });
+        if ((count === undefined ? pending === 0 : stored >= count) && rt.queries.position >= head) {
           await rt.projections.waitForPosition(head);
           return;
         }

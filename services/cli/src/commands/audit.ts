@@ -15,7 +15,8 @@ export function register(program: Command): void {
       const store = await openExistingStore(config);
       try {
         const { progressBar } = await import('../progress.ts');
-        const bar = opts.progress ? progressBar('verifying', await store.headPosition(), 'events') : undefined;
+        // A count of events from the store: positions are not counts (EventStoreDB's are byte offsets).
+        const bar = opts.progress ? progressBar('verifying', await store.eventsAfter(0), 'events') : undefined;
         const result = await store.verify({ onProgress: (checked) => bar?.update(checked) });
         bar?.stop();
         if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

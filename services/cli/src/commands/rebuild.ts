@@ -26,15 +26,23 @@ export function register(program: Command): void {
       const config = loadConfig();
       const store = await openExistingStore(config);
       try {
-        const head = await store.headPosition();
+        // Progress in events counted by the store, never in positions (EventStoreDB's are byte offsets):
+        // the runner reports the position it reached, the store says how many events are left after it.
+        const total = await store.eventsAfter(0);
         await mkdir(dirname(config.readStore), { recursive: true });
         const { progressBar } = await import('../progress.ts');
-        const bar = opts.progress ? progressBar('rebuild', head, 'positions') : undefined;
+        const bar = opts.progress ? progressBar('rebuild', total, 'events') : undefined;
         const result = await rebuildBeside({
           store,
           path: config.readStore,
           batchSize,
-          onProgress: (applied, seenHead) => bar?.update(applied, seenHead > head ? seenHead : undefined),
+          onProgress: bar
+            ? (applied) =>
+                void store.eventsAfter(applied).then(
+                  (left) => bar.update(Math.max(0, total - left)),
+                  () => undefined,
+                )
+            : undefined,
         });
         bar?.stop();
         const rs = openReadStore({ path: config.readStore, readonly: true });

@@ -7,8 +7,9 @@ export const STORE_FORMAT = 'journeys-sqlite-1';
  * One row per event. Envelope fields are columns so the audit queries (journeyId,
  * department, type, occurredAt range, cursor by position) run on indexes; the payload
  * stays JSON text. `occurred_ms` is derived from `occurred_at` (offsets make the ISO
- * text unsortable) and re-checked by verify(). `position` is the rowid: gap-free,
- * assigned from the chain head inside the write transaction, never reused.
+ * text unsortable) and re-checked by verify(). `position` is the rowid, assigned from the
+ * chain head inside the write transaction, never reused: gap-free, or with random gaps when
+ * the file was created with sparse positions (`store_meta` key `positions`).
  *
  * `chain_head` is written in the same transaction as the rows: it remembers the last
  * position and link, so deleting the last rows is detected as well.
@@ -100,18 +101,23 @@ export type Synchronous = 'normal' | 'full';
  * bytes are in the OS); only an OS crash or power cut can lose the last commits
  * (never corrupt the file). `full` also fsyncs each commit, for power-cut durability.
  */
-export function openSchema(db: Database.Database, synchronous: Synchronous, busyTimeoutMs: number): void {
+export function openSchema(db: Database.Database, synchronous: Synchronous, busyTimeoutMs: number, sparse: boolean): { sparse: boolean } {
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
   const mode = db.pragma('journal_mode = WAL', { simple: true });
   if (mode !== 'wal' && db.name !== ':memory:') throw new Error(`could not switch ${db.name} to WAL (journal_mode is ${String(mode)})`);
   db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
   db.pragma('foreign_keys = OFF');
   // Creating the schema takes the write lock so two processes opening a new file at once agree.
-  db.transaction(() => {
+  return db.transaction(() => {
     db.exec(SCHEMA);
     db.prepare('INSERT OR IGNORE INTO chain_head (singleton, position, hash) VALUES (1, 0, ?)').run(GENESIS_HASH);
     const format = db.prepare("SELECT value FROM store_meta WHERE key = 'format'").get() as { value: string } | undefined;
     if (!format) db.prepare("INSERT INTO store_meta (key, value) VALUES ('format', ?)").run(STORE_FORMAT);
     else if (format.value !== STORE_FORMAT) throw new Error(`${db.name} has store format ${format.value}; this code reads ${STORE_FORMAT}`);
+    // The file keeps the mode it was created with; a file from before the key is dense.
+    const used = (db.prepare('SELECT EXISTS (SELECT 1 FROM events)').pluck().get() as number) === 1;
+    db.prepare("INSERT OR IGNORE INTO store_meta (key, value) VALUES ('positions', ?)").run(sparse && !used ? 'sparse' : 'dense');
+    const mode = db.prepare("SELECT value FROM store_meta WHERE key = 'positions'").pluck().get() as string;
+    return { sparse: mode === 'sparse' };
   }).immediate();
 }
