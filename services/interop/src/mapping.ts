@@ -37,6 +37,7 @@ export const DROP_REASONS = [
   'invalid timestamp',
   'invalid event',
   'invalid JSON',
+  'no object of the chosen type',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
