@@ -1,5 +1,5 @@
 export { commonMiddleware, createApp, type JourneysApp } from './app.ts';
-export { createApiMetrics, type ApiMetrics } from './metrics.ts';
+export { createApiMetrics, registerProcessMetrics, type ApiMetrics } from './metrics.ts';
 export type { AppDeps } from './deps.ts';
 export {
   createAuth,
