@@ -13,6 +13,7 @@ export {
 export { ACCESS, can, type Permission } from './auth/access.ts';
 export type { Principal } from './auth/principal.ts';
 export { openApiDocument } from './openapi/document.ts';
+export { asyncApiDocument } from './openapi/asyncapi.ts';
 export { checkReadiness } from './routes/ops.ts';
 export { HttpProblem, PROBLEM_CONTENT_TYPE } from './problem.ts';
 export { redactUrl } from './http/logging.ts';
