@@ -44,7 +44,15 @@ describe('CloudEvents 1.0 mapping (official SDK)', () => {
     const checked = validateEvent(converted.ok ? converted.value : undefined);
     expect(checked.ok).toBe(true);
     const event = (checked as { value: JourneyEvent }).value;
-    expect(event).toMatchObject({ type: 'WorkStarted', journeyId: 'claim-ce-1', department: 'Claims Intake', occurredAt: ce.time, actor: 'ann', correlationId: 'corr-7', data: { activity: 'triage' } });
+    expect(event).toMatchObject({
+      type: 'WorkStarted',
+      journeyId: 'claim-ce-1',
+      department: 'Claims Intake',
+      occurredAt: ce.time,
+      actor: 'ann',
+      correlationId: 'corr-7',
+      data: { activity: 'triage' },
+    });
     // A non-UUID id maps to a stable UUID: the same CloudEvent again is the same event.
     expect(event.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(mapped(ce.toJSON()).id).toBe(event.id);
@@ -52,17 +60,36 @@ describe('CloudEvents 1.0 mapping (official SDK)', () => {
   });
 
   it('our events as CloudEvents are valid to the SDK and map back unchanged', () => {
-    const event: JourneyEvent = { id: '0190a0c4-0000-7000-8000-000000000001', type: 'HandoffRequested', journeyId: 'claim-1', department: 'V5 3rd', occurredAt: '2026-03-01T09:00:00+01:00', schemaVersion: 1, causationId: 'x', data: { toDepartment: 'Billing' } };
+    const event: JourneyEvent = {
+      id: '0190a0c4-0000-7000-8000-000000000001',
+      type: 'HandoffRequested',
+      journeyId: 'claim-1',
+      department: 'V5 3rd',
+      occurredAt: '2026-03-01T09:00:00+01:00',
+      schemaVersion: 1,
+      causationId: 'x',
+      data: { toDepartment: 'Billing' },
+    };
     const ce = new CloudEvent(toCloudEvent(event));
     expect(ce.validate()).toBe(true);
     const back = fromCloudEvent(JSON.parse(HTTP.structured(ce).body as string));
     // The SDK writes `time` in UTC: the same instant comes back.
-    expect(back.ok && validateEvent(back.value)).toMatchObject({ ok: true, value: { ...event, occurredAt: new Date(Date.parse(event.occurredAt)).toISOString() } });
+    expect(back.ok && validateEvent(back.value)).toMatchObject({
+      ok: true,
+      value: { ...event, occurredAt: new Date(Date.parse(event.occurredAt)).toISOString() },
+    });
     expect(back.ok && fromCloudEvent(toCloudEvent(event))).toMatchObject({ ok: true, value: event });
   });
 
   it('says what is missing or not accepted', () => {
-    const r = fromCloudEvent({ specversion: '1.0', id: 'a', source: 's', type: 'WorkStarted', data_base64: 'AAAA', datacontenttype: 'text/plain' });
+    const r = fromCloudEvent({
+      specversion: '1.0',
+      id: 'a',
+      source: 's',
+      type: 'WorkStarted',
+      data_base64: 'AAAA',
+      datacontenttype: 'text/plain',
+    });
     expect(r.ok).toBe(false);
     const paths = (r as { problems: Array<{ path: string }> }).problems.map((p) => p.path).sort();
     expect(paths).toEqual(['data_base64', 'datacontenttype', 'subject', 'time']);
@@ -78,7 +105,9 @@ describe('CloudEvents on POST /api/events (journey serve)', () => {
 
   beforeAll(async () => {
     dir = tempDir('journeys-ce-');
-    serve = await startServeProcess({ env: { JOURNEY_STORE: `sqlite:${join(dir.path, 'j.db')}`, JOURNEY_AUTH_SECRET: SECRET, NATS_URL: '' } });
+    serve = await startServeProcess({
+      env: { JOURNEY_STORE: `sqlite:${join(dir.path, 'j.db')}`, JOURNEY_AUTH_SECRET: SECRET, NATS_URL: '' },
+    });
     const auth = createAuth({ secret: SECRET });
     admin = await auth.sign({ role: 'admin' });
     intake = await auth.sign({ role: 'department:claims-intake' });
@@ -89,9 +118,15 @@ describe('CloudEvents on POST /api/events (journey serve)', () => {
   });
 
   const post = (token: string, message: { headers: Record<string, unknown>; body: unknown }) =>
-    fetch(`${serve.url}/api/events`, { method: 'POST', headers: { ...(message.headers as Record<string, string>), authorization: `Bearer ${token}` }, body: message.body as string });
+    fetch(`${serve.url}/api/events`, {
+      method: 'POST',
+      headers: { ...(message.headers as Record<string, string>), authorization: `Bearer ${token}` },
+      body: message.body as string,
+    });
   const stored = async (journeyId: string): Promise<JourneyEvent[]> => {
-    const res = await fetch(`${serve.url}/api/audit/events?journeyId=${encodeURIComponent(journeyId)}`, { headers: { authorization: `Bearer ${admin}` } });
+    const res = await fetch(`${serve.url}/api/audit/events?journeyId=${encodeURIComponent(journeyId)}`, {
+      headers: { authorization: `Bearer ${admin}` },
+    });
     return ((await res.json()) as { items: Array<{ event: JourneyEvent }> }).items.map((i) => i.event);
   };
 
@@ -100,8 +135,14 @@ describe('CloudEvents on POST /api/events (journey serve)', () => {
     const res = await post(intake, HTTP.structured(one));
     expect(res.status).toBe(202);
     const { ids } = (await res.json()) as { ids: string[] };
-    const batch = [sdkEvent({ subject: 'claim-ce-http', type: 'WorkCompleted', data: { activity: 'triage', outcome: 'ok' } }), sdkEvent({ subject: 'claim-ce-http', type: 'HandoffRequested', data: { toDepartment: 'Billing' } })];
-    const batchRes = await post(intake, { headers: { 'content-type': 'application/cloudevents-batch+json' }, body: JSON.stringify(batch.map((e) => e.toJSON())) });
+    const batch = [
+      sdkEvent({ subject: 'claim-ce-http', type: 'WorkCompleted', data: { activity: 'triage', outcome: 'ok' } }),
+      sdkEvent({ subject: 'claim-ce-http', type: 'HandoffRequested', data: { toDepartment: 'Billing' } }),
+    ];
+    const batchRes = await post(intake, {
+      headers: { 'content-type': 'application/cloudevents-batch+json' },
+      body: JSON.stringify(batch.map((e) => e.toJSON())),
+    });
     expect(batchRes.status).toBe(202);
     // Resent: accepted again (idempotent), stored once.
     expect((await post(intake, HTTP.structured(one))).status).toBe(202);
@@ -109,18 +150,30 @@ describe('CloudEvents on POST /api/events (journey serve)', () => {
     await new Promise((r) => setTimeout(r, 500));
     const events = await stored('claim-ce-http');
     expect(events.map((e) => e.type).sort()).toEqual(['HandoffRequested', 'WorkCompleted', 'WorkStarted']);
-    expect(events.find((e) => e.type === 'WorkStarted')).toMatchObject({ id: ids[0], department: 'Claims Intake', actor: 'ann', correlationId: 'corr-7', occurredAt: one.time });
+    expect(events.find((e) => e.type === 'WorkStarted')).toMatchObject({
+      id: ids[0],
+      department: 'Claims Intake',
+      actor: 'ann',
+      correlationId: 'corr-7',
+      occurredAt: one.time,
+    });
   });
 
-  it('refuses invalid CloudEvents with every problem, and another department\'s source with 403', async () => {
-    const bad = await post(admin, { headers: { 'content-type': 'application/cloudevents+json' }, body: JSON.stringify({ ...sdkEvent().toJSON(), subject: undefined, data: {} }) });
+  it("refuses invalid CloudEvents with every problem, and another department's source with 403", async () => {
+    const bad = await post(admin, {
+      headers: { 'content-type': 'application/cloudevents+json' },
+      body: JSON.stringify({ ...sdkEvent().toJSON(), subject: undefined, data: {} }),
+    });
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toMatch(/application\/problem\+json/);
     expect(((await bad.json()) as { problems: Array<{ path: string }> }).problems.map((p) => p.path)).toContain('subject');
     const badPayload = await post(admin, HTTP.structured(sdkEvent({ data: {} })));
     expect(badPayload.status).toBe(400);
     expect(((await badPayload.json()) as { problems: Array<{ path: string }> }).problems.map((p) => p.path)).toContain('data.activity');
-    const native = await post(admin, { headers: { 'content-type': 'application/cloudevents+json' }, body: JSON.stringify({ type: 'WorkStarted' }) });
+    const native = await post(admin, {
+      headers: { 'content-type': 'application/cloudevents+json' },
+      body: JSON.stringify({ type: 'WorkStarted' }),
+    });
     expect(native.status).toBe(400);
     const other = await post(intake, HTTP.structured(sdkEvent({ source: '/departments/Billing' })));
     expect(other.status).toBe(403);

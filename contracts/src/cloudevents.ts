@@ -56,7 +56,11 @@ export function isCloudEvent(input: unknown): boolean {
 
 export function departmentOfSource(source: string): string {
   const path = source.replace(/[?#].*$/, '');
-  const last = path.split(/[/:]/).filter((s) => s !== '').at(-1) ?? '';
+  const last =
+    path
+      .split(/[/:]/)
+      .filter((s) => s !== '')
+      .at(-1) ?? '';
   try {
     return decodeURIComponent(last);
   } catch {
@@ -69,7 +73,10 @@ export function cloudEventId(source: string, id: string): string {
 }
 
 /** One CloudEvent as a candidate envelope, or what is wrong with it (paths under `pathPrefix`). */
-export function fromCloudEvent(input: unknown, pathPrefix = ''): { ok: true; value: Record<string, unknown> } | { ok: false; problems: ValidationProblem[] } {
+export function fromCloudEvent(
+  input: unknown,
+  pathPrefix = '',
+): { ok: true; value: Record<string, unknown> } | { ok: false; problems: ValidationProblem[] } {
   const parsed = CloudEventSchema.safeParse(input);
   if (!parsed.success) return { ok: false, problems: problemsFromZod(parsed.error, pathPrefix) };
   const ce = parsed.data;

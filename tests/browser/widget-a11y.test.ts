@@ -25,13 +25,15 @@ interface AxeViolation {
 async function axe(page: Page): Promise<AxeViolation[]> {
   await page.addScriptTag({ content: AXE });
   const result = await page.evaluate(async () => {
-    const run = (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: unknown[] }> } }).axe.run;
-    return run(document, { resultTypes: ['violations'] });
+    const { axe: engine } = window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: unknown[] }> } };
+    return engine.run(document, { resultTypes: ['violations'] });
   });
   return result.violations as AxeViolation[];
 }
 const serious = (violations: AxeViolation[]) =>
-  violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
+  violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`);
 
 describe('status widget page: accessibility, wording and languages', () => {
   let rt: ViewerRuntime;
@@ -61,10 +63,16 @@ describe('status widget page: accessibility, wording and languages', () => {
     await page.goto(`${rt.url}/widget/status.html?${q}`);
     return page;
   };
-  const card = (page: Page) => page.$eval('journey-status', (el) => {
-    const c = el.shadowRoot!.querySelector('.card')!;
-    return { lang: c.getAttribute('lang'), title: c.querySelector('h2')?.textContent ?? null, text: c.textContent ?? '', times: [...c.querySelectorAll('time')].map((t) => ({ text: t.textContent, datetime: t.getAttribute('datetime') })) };
-  });
+  const card = (page: Page) =>
+    page.$eval('journey-status', (el) => {
+      const c = el.shadowRoot!.querySelector('.card')!;
+      return {
+        lang: c.getAttribute('lang'),
+        title: c.querySelector('h2')?.textContent ?? null,
+        text: c.textContent ?? '',
+        times: [...c.querySelectorAll('time')].map((t) => ({ text: t.textContent, datetime: t.getAttribute('datetime') })),
+      };
+    });
 
   it.each([
     ['en', undefined],
@@ -82,7 +90,11 @@ describe('status widget page: accessibility, wording and languages', () => {
     expect(shown.text).toContain(m.lastUpdate);
     // Every date is the browser's Intl rendering of its instant in the widget's language.
     const expected = await page.evaluate(
-      ({ times, lang: l }) => times.map((t) => [new Intl.DateTimeFormat(l, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(t.datetime!)), new Intl.DateTimeFormat(l, { dateStyle: 'medium' }).format(new Date(t.datetime!))]),
+      ({ times, lang: l }) =>
+        times.map((t) => [
+          new Intl.DateTimeFormat(l, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(t.datetime!)),
+          new Intl.DateTimeFormat(l, { dateStyle: 'medium' }).format(new Date(t.datetime!)),
+        ]),
       { times: shown.times, lang },
     );
     expect(shown.times.length).toBeGreaterThan(0);

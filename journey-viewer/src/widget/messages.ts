@@ -31,8 +31,18 @@ export interface Messages {
 
 export const CATALOGUE = {
   en: {
-    types: { request: 'Your request', 'it-incident': 'Your IT incident', 'insurance-claim': 'Your insurance claim', 'loan-application': 'Your loan application', order: 'Your order' },
-    state: { 'in-progress': 'We are working on it', 'waiting-on-you': 'We are waiting for something from you', completed: 'Your request is complete' },
+    types: {
+      request: 'Your request',
+      'it-incident': 'Your IT incident',
+      'insurance-claim': 'Your insurance claim',
+      'loan-application': 'Your loan application',
+      order: 'Your order',
+    },
+    state: {
+      'in-progress': 'We are working on it',
+      'waiting-on-you': 'We are waiting for something from you',
+      completed: 'Your request is complete',
+    },
     outcome: { resolved: 'resolved', rejected: 'declined', withdrawn: 'withdrawn' },
     atStage: (state, stage) => `${state} — ${stage}`,
     completedWith: (state, outcome) => `${state}: ${outcome}`,
@@ -48,8 +58,18 @@ export const CATALOGUE = {
     unavailable: 'Status is unavailable right now; we will keep trying.',
   },
   fr: {
-    types: { request: 'Votre demande', 'it-incident': 'Votre incident informatique', 'insurance-claim': 'Votre déclaration de sinistre', 'loan-application': 'Votre demande de prêt', order: 'Votre commande' },
-    state: { 'in-progress': 'Nous y travaillons', 'waiting-on-you': 'Nous attendons un élément de votre part', completed: 'Votre demande est terminée' },
+    types: {
+      request: 'Votre demande',
+      'it-incident': 'Votre incident informatique',
+      'insurance-claim': 'Votre déclaration de sinistre',
+      'loan-application': 'Votre demande de prêt',
+      order: 'Votre commande',
+    },
+    state: {
+      'in-progress': 'Nous y travaillons',
+      'waiting-on-you': 'Nous attendons un élément de votre part',
+      completed: 'Votre demande est terminée',
+    },
     outcome: { resolved: 'résolue', rejected: 'refusée', withdrawn: 'retirée' },
     atStage: (state, stage) => `${state} — ${stage}`,
     completedWith: (state, outcome) => `${state} : ${outcome}`,

@@ -20,13 +20,25 @@ import { parseLogTimestamp } from './timestamp.ts';
  */
 const Attr = z.object({ name: z.string(), value: z.unknown() }).loose();
 const Rel = z.object({ objectId: z.string(), qualifier: z.string().default('') }).loose();
-const TypeDecl = z.object({ name: z.string(), attributes: z.array(z.object({ name: z.string(), type: z.string() }).loose()).default([]) }).loose();
+const TypeDecl = z
+  .object({ name: z.string(), attributes: z.array(z.object({ name: z.string(), type: z.string() }).loose()).default([]) })
+  .loose();
 const OcelInput = z
   .object({
     objectTypes: z.array(TypeDecl).default([]),
     eventTypes: z.array(TypeDecl).default([]),
     objects: z.array(z.object({ id: z.string(), type: z.string() }).loose()).default([]),
-    events: z.array(z.object({ id: z.string(), type: z.string(), time: z.string(), attributes: z.array(Attr).default([]), relationships: z.array(Rel).default([]) }).loose()),
+    events: z.array(
+      z
+        .object({
+          id: z.string(),
+          type: z.string(),
+          time: z.string(),
+          attributes: z.array(Attr).default([]),
+          relationships: z.array(Rel).default([]),
+        })
+        .loose(),
+    ),
   })
   .loose();
 
@@ -85,10 +97,20 @@ export function readOcel(json: string, objectType: string): OcelItem[] {
   const objectTypeOf = new Map(doc.objects.map((o) => [o.id, o.type]));
   if (!doc.objects.some((o) => o.type === objectType)) {
     const types = [...new Set(doc.objects.map((o) => o.type))];
-    throw new LogFormatError(`the OCEL log has no object of type ${JSON.stringify(objectType)} (its object types: ${types.map((t) => JSON.stringify(t)).join(', ') || 'none'}); choose one with --ocel-object-type`);
+    throw new LogFormatError(
+      `the OCEL log has no object of type ${JSON.stringify(objectType)} (its object types: ${types.map((t) => JSON.stringify(t)).join(', ') || 'none'}); choose one with --ocel-object-type`,
+    );
   }
   const declared = new Map(
-    doc.eventTypes.map((t) => [t.name, new Map(t.attributes.map((a) => [a.name, (OCEL_ATTRIBUTE_TYPES as readonly string[]).includes(a.type) ? (a.type as OcelAttributeType) : undefined]))]),
+    doc.eventTypes.map((t) => [
+      t.name,
+      new Map(
+        t.attributes.map((a) => [
+          a.name,
+          (OCEL_ATTRIBUTE_TYPES as readonly string[]).includes(a.type) ? (a.type as OcelAttributeType) : undefined,
+        ]),
+      ),
+    ]),
   );
 
   const items: OcelItem[] = [];
@@ -96,12 +118,22 @@ export function readOcel(json: string, objectType: string): OcelItem[] {
     const line = index + 1;
     const journeys = e.relationships.filter((r) => objectTypeOf.get(r.objectId) === objectType).map((r) => r.objectId);
     if (journeys.length === 0) {
-      items.push({ line, ok: false, reason: 'no object of the chosen type', message: `event ${JSON.stringify(e.id)} relates to no ${JSON.stringify(objectType)} object` });
+      items.push({
+        line,
+        ok: false,
+        reason: 'no object of the chosen type',
+        message: `event ${JSON.stringify(e.id)} relates to no ${JSON.stringify(objectType)} object`,
+      });
       return;
     }
     const time = parseLogTimestamp(e.time);
     if (!time) {
-      items.push({ line, ok: false, reason: 'invalid timestamp', message: `event ${JSON.stringify(e.id)}: time ${JSON.stringify(e.time.slice(0, 60))} is not an ISO-8601 date-time` });
+      items.push({
+        line,
+        ok: false,
+        reason: 'invalid timestamp',
+        message: `event ${JSON.stringify(e.id)}: time ${JSON.stringify(e.time.slice(0, 60))} is not an ISO-8601 date-time`,
+      });
       return;
     }
     const types = declared.get(e.type);
@@ -110,7 +142,9 @@ export function readOcel(json: string, objectType: string): OcelItem[] {
       const v = attrs.get(name);
       return v === undefined ? undefined : String(v);
     };
-    const performer = e.relationships.find((r) => objectTypeOf.get(r.objectId) === DEPARTMENT_OBJECT_TYPE && r.qualifier !== QUALIFIERS.handoffTarget);
+    const performer = e.relationships.find(
+      (r) => objectTypeOf.get(r.objectId) === DEPARTMENT_OBJECT_TYPE && r.qualifier !== QUALIFIERS.handoffTarget,
+    );
     const recorded = str(RECORDED_TIME_ATTRIBUTE);
     const occurredAt = recorded !== undefined && parseLogTimestamp(recorded)?.ms === time.ms ? recorded : time.iso;
     const ours = (EVENT_TYPES as readonly string[]).includes(e.type) ? (e.type as EventType) : undefined;
@@ -143,7 +177,13 @@ export function readOcel(json: string, objectType: string): OcelItem[] {
       };
       const result = validateEvent(candidate);
       if (result.ok) items.push({ line, ok: true, event: result.value });
-      else items.push({ line, ok: false, reason: 'invalid event', message: `event ${JSON.stringify(e.id)}: ${result.problems.map((p) => `${p.path || '(root)'}: ${p.message}`).join('; ')}` });
+      else
+        items.push({
+          line,
+          ok: false,
+          reason: 'invalid event',
+          message: `event ${JSON.stringify(e.id)}: ${result.problems.map((p) => `${p.path || '(root)'}: ${p.message}`).join('; ')}`,
+        });
     }
   });
   return items;

@@ -14,8 +14,11 @@
  */
 
 /** XML 1.0 (5th ed.) NameStartChar, without ':' (handled apart) — `_` is allowed. */
-const NAME_START = /[A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u{10000}-\u{EFFFF}]/u;
-const NAME_CHAR = /[-.0-9\u00B7\u0300-\u036F\u203F-\u2040]/u;
+const NAME_START =
+  /[A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u{10000}-\u{EFFFF}]/u;
+const NAME_CHAR = /[-.0-9\u00B7\u203F-\u2040]/u;
+// U+0300–U+036F (combining marks) are NameChars too; tested by code point, not in a character class.
+const isNameChar = (ch: string) => NAME_CHAR.test(ch) || (ch.codePointAt(0)! >= 0x300 && ch.codePointAt(0)! <= 0x36f);
 const ESCAPE_AHEAD = /^_x(?:[0-9A-Fa-f]{4}|[0-9A-Fa-f]{8})_/;
 
 const hex = (n: number, width: number) => n.toString(16).toUpperCase().padStart(width, '0');
@@ -43,7 +46,7 @@ export function encodeXesKey(key: string, declared: DeclaredPrefixes): string {
       out += escape(ch);
       continue;
     }
-    const ok = NAME_START.test(ch) || (!start && NAME_CHAR.test(ch));
+    const ok = NAME_START.test(ch) || (!start && isNameChar(ch));
     out += ok ? ch : escape(ch);
   }
   return out;

@@ -19,8 +19,26 @@ afterEach(async () => {
 const id = (n: number) => `0190a0c4-0000-7000-8000-${String(n).padStart(12, '0')}`;
 const HOSTILE = '=HYPERLINK("http://example.invalid","click")';
 const EVENTS: JourneyEvent[] = [
-  { id: id(1), type: 'WorkStarted', journeyId: '=1+1', department: HOSTILE, actor: '+ann', occurredAt: '2026-03-01T09:00:00.000Z', schemaVersion: 1, data: { activity: '@SUM(A1:A9)', attributes: { note: '-5', quoted: "'=already", tab: '\tcmd', plain: 'a=b' } } },
-  { id: id(2), type: 'WorkCompleted', journeyId: '=1+1', department: HOSTILE, actor: "''+x", occurredAt: '2026-03-01T10:00:00.000Z', schemaVersion: 1, data: { activity: '-negative', outcome: '=cmd|/c calc' } },
+  {
+    id: id(1),
+    type: 'WorkStarted',
+    journeyId: '=1+1',
+    department: HOSTILE,
+    actor: '+ann',
+    occurredAt: '2026-03-01T09:00:00.000Z',
+    schemaVersion: 1,
+    data: { activity: '@SUM(A1:A9)', attributes: { note: '-5', quoted: "'=already", tab: '\tcmd', plain: 'a=b' } },
+  },
+  {
+    id: id(2),
+    type: 'WorkCompleted',
+    journeyId: '=1+1',
+    department: HOSTILE,
+    actor: "''+x",
+    occurredAt: '2026-03-01T10:00:00.000Z',
+    schemaVersion: 1,
+    data: { activity: '-negative', outcome: '=cmd|/c calc' },
+  },
 ];
 
 describe('CSV export is safe in spreadsheets (OWASP CSV injection)', () => {
@@ -45,7 +63,7 @@ describe('CSV export is safe in spreadsheets (OWASP CSV injection)', () => {
     await finished(out);
 
     const text = readFileSync(path, 'utf8');
-    const rows = parse(text) as string[][];
+    const rows: string[][] = parse(text, {});
     for (const row of rows) for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
     for (const line of text.trim().split('\n')) expect(line.startsWith('"')).toBe(true);
     expect(text).toContain(`"'=HYPERLINK(""http://example.invalid"",""click"")"`);

@@ -10,7 +10,9 @@ import { exportLog, importLog } from '../src/index.ts';
 import { allEvents, LOGS_DIR, tempWorld, type TempWorld } from './support.ts';
 
 /** The official OCEL 2.0 JSON schema, as its publisher ships it (draft-07). */
-const SCHEMA = JSON.parse(readFileSync(fileURLToPath(new URL('../../../../shared/standards/ocel20-schema-json.json', import.meta.url)), 'utf8')) as object;
+const SCHEMA = JSON.parse(
+  readFileSync(fileURLToPath(new URL('../../../../shared/standards/ocel20-schema-json.json', import.meta.url)), 'utf8'),
+) as object;
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const ajv = addFormats(new Ajv({ allErrors: true, strict: false }));
 const validate = ajv.compile(SCHEMA);
@@ -37,15 +39,90 @@ async function exportOcel(events: JourneyEvent[] | string): Promise<{ path: stri
 
 const id = (n: number) => `0190a0c4-0000-7000-8000-${String(n).padStart(12, '0')}`;
 const EVENTS: JourneyEvent[] = [
-  { id: id(1), type: 'JourneyStarted', journeyId: 'claim-1', department: 'Intake', occurredAt: '2026-03-01T09:00:00+01:00', schemaVersion: 1, correlationId: 'corr-1', data: { journeyType: 'claim', channel: 'web', customerRef: 'c-1', promisedBy: '2026-03-10T08:00:00.000Z' } },
-  { id: id(2), type: 'WorkStarted', journeyId: 'claim-1', department: 'Intake', actor: 'ann', occurredAt: '2026-03-01T09:05:00.740Z', schemaVersion: 1, causationId: id(1), data: { activity: 'triage', attributes: { priority: 2, urgent: true, score: 1.5, activity: 'shadowed', 'attributes:x': 'odd' } } },
-  { id: id(3), type: 'WorkCompleted', journeyId: 'claim-1', department: 'Intake', occurredAt: '2026-03-01T09:35:00Z', schemaVersion: 1, data: { activity: 'triage', outcome: 'ok' } },
-  { id: id(4), type: 'HandoffRequested', journeyId: 'claim-1', department: 'Intake', occurredAt: '2026-03-01T09:36:00Z', schemaVersion: 1, data: { toDepartment: 'V5 3rd', reason: 'expert' } },
-  { id: id(5), type: 'CustomerWaitStarted', journeyId: 'claim-1', department: 'V5 3rd', occurredAt: '2026-03-02T10:00:00Z', schemaVersion: 1, data: { reason: 'documents' } },
-  { id: id(6), type: 'CustomerWaitEnded', journeyId: 'claim-1', department: 'V5 3rd', occurredAt: '2026-03-03T10:00:00Z', schemaVersion: 1, data: {} },
-  { id: id(7), type: 'CustomerNotified', journeyId: 'claim-1', department: 'V5 3rd', occurredAt: '2026-03-03T11:00:00Z', schemaVersion: 1, data: { channel: 'email', message: 'Bonjour' } },
-  { id: id(8), type: 'JourneyCompleted', journeyId: 'claim-1', department: 'V5 3rd', occurredAt: '2026-03-04T11:00:00Z', schemaVersion: 1, data: { outcome: 'resolved' } },
-  { id: id(9), type: 'WorkCompleted', journeyId: 'department:x', department: UNASSIGNED_DEPARTMENT, occurredAt: '2026-03-05T08:00:00Z', schemaVersion: 1, data: { activity: 'archive' } },
+  {
+    id: id(1),
+    type: 'JourneyStarted',
+    journeyId: 'claim-1',
+    department: 'Intake',
+    occurredAt: '2026-03-01T09:00:00+01:00',
+    schemaVersion: 1,
+    correlationId: 'corr-1',
+    data: { journeyType: 'claim', channel: 'web', customerRef: 'c-1', promisedBy: '2026-03-10T08:00:00.000Z' },
+  },
+  {
+    id: id(2),
+    type: 'WorkStarted',
+    journeyId: 'claim-1',
+    department: 'Intake',
+    actor: 'ann',
+    occurredAt: '2026-03-01T09:05:00.740Z',
+    schemaVersion: 1,
+    causationId: id(1),
+    data: { activity: 'triage', attributes: { priority: 2, urgent: true, score: 1.5, activity: 'shadowed', 'attributes:x': 'odd' } },
+  },
+  {
+    id: id(3),
+    type: 'WorkCompleted',
+    journeyId: 'claim-1',
+    department: 'Intake',
+    occurredAt: '2026-03-01T09:35:00Z',
+    schemaVersion: 1,
+    data: { activity: 'triage', outcome: 'ok' },
+  },
+  {
+    id: id(4),
+    type: 'HandoffRequested',
+    journeyId: 'claim-1',
+    department: 'Intake',
+    occurredAt: '2026-03-01T09:36:00Z',
+    schemaVersion: 1,
+    data: { toDepartment: 'V5 3rd', reason: 'expert' },
+  },
+  {
+    id: id(5),
+    type: 'CustomerWaitStarted',
+    journeyId: 'claim-1',
+    department: 'V5 3rd',
+    occurredAt: '2026-03-02T10:00:00Z',
+    schemaVersion: 1,
+    data: { reason: 'documents' },
+  },
+  {
+    id: id(6),
+    type: 'CustomerWaitEnded',
+    journeyId: 'claim-1',
+    department: 'V5 3rd',
+    occurredAt: '2026-03-03T10:00:00Z',
+    schemaVersion: 1,
+    data: {},
+  },
+  {
+    id: id(7),
+    type: 'CustomerNotified',
+    journeyId: 'claim-1',
+    department: 'V5 3rd',
+    occurredAt: '2026-03-03T11:00:00Z',
+    schemaVersion: 1,
+    data: { channel: 'email', message: 'Bonjour' },
+  },
+  {
+    id: id(8),
+    type: 'JourneyCompleted',
+    journeyId: 'claim-1',
+    department: 'V5 3rd',
+    occurredAt: '2026-03-04T11:00:00Z',
+    schemaVersion: 1,
+    data: { outcome: 'resolved' },
+  },
+  {
+    id: id(9),
+    type: 'WorkCompleted',
+    journeyId: 'department:x',
+    department: UNASSIGNED_DEPARTMENT,
+    occurredAt: '2026-03-05T08:00:00Z',
+    schemaVersion: 1,
+    data: { activity: 'archive' },
+  },
 ];
 
 describe('OCEL 2.0 JSON against the official schema (ajv)', () => {
@@ -56,9 +133,20 @@ describe('OCEL 2.0 JSON against the official schema (ajv)', () => {
     expect(ok).toBe(true);
     const types = doc.eventTypes as Array<{ name: string; attributes: Array<{ name: string; type: string }> }>;
     const started = types.find((t) => t.name === 'WorkStarted')!;
-    expect(Object.fromEntries(started.attributes.map((a) => [a.name, a.type]))).toMatchObject({ priority: 'integer', urgent: 'boolean', score: 'float', activity: 'string' });
+    expect(Object.fromEntries(started.attributes.map((a) => [a.name, a.type]))).toMatchObject({
+      priority: 'integer',
+      urgent: 'boolean',
+      score: 'float',
+      activity: 'string',
+    });
     const ev = (doc.events as Array<{ id: string; attributes: Array<{ name: string; value: unknown }> }>).find((e) => e.id === id(2))!;
-    expect(ev.attributes).toEqual(expect.arrayContaining([{ name: 'priority', value: '2' }, { name: 'urgent', value: 'true' }, { name: 'score', value: '1.5' }]));
+    expect(ev.attributes).toEqual(
+      expect.arrayContaining([
+        { name: 'priority', value: '2' },
+        { name: 'urgent', value: 'true' },
+        { name: 'score', value: '1.5' },
+      ]),
+    );
   });
 
   it('the schema refuses what the old export wrote: a number as an attribute value', async () => {
@@ -86,16 +174,49 @@ describe('OCEL 2.0 JSON against the official schema (ajv)', () => {
 
   it('a foreign object-centric log: journeys from the chosen object type, other types as work', async () => {
     const foreign = {
-      objectTypes: [{ name: 'order', attributes: [] }, { name: 'item', attributes: [{ name: 'weight', type: 'float' }] }],
-      eventTypes: [{ name: 'place order', attributes: [{ name: 'total', type: 'float' }, { name: 'express', type: 'boolean' }] }, { name: 'pick item', attributes: [] }],
+      objectTypes: [
+        { name: 'order', attributes: [] },
+        { name: 'item', attributes: [{ name: 'weight', type: 'float' }] },
+      ],
+      eventTypes: [
+        {
+          name: 'place order',
+          attributes: [
+            { name: 'total', type: 'float' },
+            { name: 'express', type: 'boolean' },
+          ],
+        },
+        { name: 'pick item', attributes: [] },
+      ],
       objects: [
         { id: 'o1', type: 'order' },
         { id: 'o2', type: 'order' },
         { id: 'i1', type: 'item', attributes: [{ name: 'weight', value: '2.5', time: '1970-01-01T00:00:00Z' }] },
       ],
       events: [
-        { id: 'e1', type: 'place order', time: '2024-05-01T10:00:00Z', attributes: [{ name: 'total', value: '99.5' }, { name: 'express', value: 'true' }], relationships: [{ objectId: 'o1', qualifier: 'order' }, { objectId: 'i1', qualifier: 'item' }] },
-        { id: 'e2', type: 'pick item', time: '2024-05-01T11:00:00+02:00', attributes: [], relationships: [{ objectId: 'o1', qualifier: '' }, { objectId: 'o2', qualifier: '' }] },
+        {
+          id: 'e1',
+          type: 'place order',
+          time: '2024-05-01T10:00:00Z',
+          attributes: [
+            { name: 'total', value: '99.5' },
+            { name: 'express', value: 'true' },
+          ],
+          relationships: [
+            { objectId: 'o1', qualifier: 'order' },
+            { objectId: 'i1', qualifier: 'item' },
+          ],
+        },
+        {
+          id: 'e2',
+          type: 'pick item',
+          time: '2024-05-01T11:00:00+02:00',
+          attributes: [],
+          relationships: [
+            { objectId: 'o1', qualifier: '' },
+            { objectId: 'o2', qualifier: '' },
+          ],
+        },
         { id: 'e3', type: 'pick item', time: '2024-05-01T12:00:00Z', attributes: [], relationships: [{ objectId: 'i1', qualifier: '' }] },
       ],
     };
@@ -110,7 +231,12 @@ describe('OCEL 2.0 JSON against the official schema (ajv)', () => {
       ['o1', 'WorkCompleted', 'place order'],
       ['o2', 'WorkCompleted', 'pick item'],
     ]);
-    expect(events.find((e) => (e.data as { activity: string }).activity === 'place order')!.data).toEqual({ activity: 'place order', attributes: { total: 99.5, express: true } });
-    await expect(importLog(world.store(), file, { format: 'ocel', ocelObjectType: 'invoice' })).rejects.toThrow(/no object of type "invoice".*"order", "item"/);
+    expect(events.find((e) => (e.data as { activity: string }).activity === 'place order')!.data).toEqual({
+      activity: 'place order',
+      attributes: { total: 99.5, express: true },
+    });
+    await expect(importLog(world.store(), file, { format: 'ocel', ocelObjectType: 'invoice' })).rejects.toThrow(
+      /no object of type "invoice".*"order", "item"/,
+    );
   });
 });

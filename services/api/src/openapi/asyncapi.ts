@@ -57,7 +57,12 @@ export function asyncApiDocument(): object {
     CustomerStatus: CustomerStatusSchema,
   };
   for (const [id, schema] of Object.entries(schemaIds)) registry.add(schema, { id });
-  const generated = z.toJSONSchema(registry, { target: 'draft-7', io: 'input', unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}` }) as {
+  const generated = z.toJSONSchema(registry, {
+    target: 'draft-7',
+    io: 'input',
+    unrepresentable: 'any',
+    uri: (id) => `#/components/schemas/${id}`,
+  }) as {
     schemas: Record<string, Record<string, unknown>>;
   };
   const schemas = Object.fromEntries(Object.entries(generated.schemas).map(([k, { $schema: _s, ...rest }]) => [k, rest]));
@@ -74,7 +79,9 @@ export function asyncApiDocument(): object {
         name: t,
         title: `${t} event`,
         contentType: 'application/json',
-        headers: msgIdHeaders('The event id. JetStream deduplicates on it within its duplicate window; ingest also dedups by id in the store.'),
+        headers: msgIdHeaders(
+          'The event id. JetStream deduplicates on it within its duplicate window; ingest also dedups by id in the store.',
+        ),
         payload: ref(`#/components/schemas/${t}`),
         correlationId: { location: '$message.payload#/correlationId' },
       },
@@ -85,7 +92,8 @@ export function asyncApiDocument(): object {
     CloudEvent: {
       name: 'CloudEvent',
       title: 'Any event type as a CloudEvents 1.0 structured JSON event',
-      summary: 'id, source → department, subject → journeyId, time → occurredAt, type (after a reverse-DNS prefix) → type; then the same validation as a native event',
+      summary:
+        'id, source → department, subject → journeyId, time → occurredAt, type (after a reverse-DNS prefix) → type; then the same validation as a native event',
       contentType: CLOUDEVENTS_CONTENT_TYPE,
       headers: msgIdHeaders('The CloudEvent id, or the event id it maps to.'),
       payload: ref('#/components/schemas/CloudEvent'),
@@ -107,8 +115,18 @@ export function asyncApiDocument(): object {
         .join('\n'),
       payload: ref('#/components/schemas/DeadLetter'),
     },
-    AlertDigest: { name: 'AlertDigest', title: 'Silo alerts opened, escalated or resolved', contentType: 'application/json', payload: ref('#/components/schemas/AlertDigest') },
-    CustomerStatus: { name: 'CustomerStatus', title: "A journey's customer-safe status (the value of its KV entry)", contentType: 'application/json', payload: ref('#/components/schemas/CustomerStatus') },
+    AlertDigest: {
+      name: 'AlertDigest',
+      title: 'Silo alerts opened, escalated or resolved',
+      contentType: 'application/json',
+      payload: ref('#/components/schemas/AlertDigest'),
+    },
+    CustomerStatus: {
+      name: 'CustomerStatus',
+      title: "A journey's customer-safe status (the value of its KV entry)",
+      contentType: 'application/json',
+      payload: ref('#/components/schemas/CustomerStatus'),
+    },
   };
 
   const department = { description: SLUG_RULE, examples: ['intake', 'v5-3rd'] };
@@ -138,7 +156,8 @@ export function asyncApiDocument(): object {
       deadLetters: {
         address: `${DLQ_SUBJECT_PREFIX}.{department}`,
         title: 'Dead letters',
-        description: 'Every message ingest refused, never silently dropped; `unknown` when no department could be read. Re-driven with `journey dlq replay`.',
+        description:
+          'Every message ingest refused, never silently dropped; `unknown` when no department could be read. Re-driven with `journey dlq replay`.',
         parameters: { department: { description: `${SLUG_RULE} \`unknown\` when the department could not be read.` } },
         messages: channelMessages(['DeadLetter']),
       },
@@ -153,15 +172,41 @@ export function asyncApiDocument(): object {
         address: `$KV.${STATUS_BUCKET}.{key}`,
         title: `Customer status KV bucket ${STATUS_BUCKET}`,
         description: `A replicated NATS KV bucket for stateless widget servers: one entry per journey, its value the status GET /api/journeys/{id}/status serves. Watch it with a KV client on bucket \`${STATUS_BUCKET}\`.`,
-        parameters: { key: { description: 'The journey id with every UTF-8 byte outside [A-Za-z0-9_-] written `=XX` (upper-case hex): `claim-123` stays, `a b` → `a=20b`.' } },
+        parameters: {
+          key: {
+            description:
+              'The journey id with every UTF-8 byte outside [A-Za-z0-9_-] written `=XX` (upper-case hex): `claim-123` stays, `a b` → `a=20b`.',
+          },
+        },
         messages: channelMessages(['CustomerStatus']),
       },
     },
     operations: {
-      publishEvent: { action: 'send', channel: ref('#/channels/events'), title: 'A department publishes an event', summary: 'Publish under your own department prefix, with Nats-Msg-Id = event id.', messages: opMessages('events', eventNames) },
-      receiveDeadLetter: { action: 'receive', channel: ref('#/channels/deadLetters'), title: 'Read dead letters', messages: opMessages('deadLetters', ['DeadLetter']) },
-      receiveAlert: { action: 'receive', channel: ref('#/channels/alerts'), title: 'Follow silo alerts', messages: opMessages('alerts', ['AlertDigest']) },
-      watchCustomerStatus: { action: 'receive', channel: ref('#/channels/customerStatus'), title: 'Watch customer status entries', messages: opMessages('customerStatus', ['CustomerStatus']) },
+      publishEvent: {
+        action: 'send',
+        channel: ref('#/channels/events'),
+        title: 'A department publishes an event',
+        summary: 'Publish under your own department prefix, with Nats-Msg-Id = event id.',
+        messages: opMessages('events', eventNames),
+      },
+      receiveDeadLetter: {
+        action: 'receive',
+        channel: ref('#/channels/deadLetters'),
+        title: 'Read dead letters',
+        messages: opMessages('deadLetters', ['DeadLetter']),
+      },
+      receiveAlert: {
+        action: 'receive',
+        channel: ref('#/channels/alerts'),
+        title: 'Follow silo alerts',
+        messages: opMessages('alerts', ['AlertDigest']),
+      },
+      watchCustomerStatus: {
+        action: 'receive',
+        channel: ref('#/channels/customerStatus'),
+        title: 'Watch customer status entries',
+        messages: opMessages('customerStatus', ['CustomerStatus']),
+      },
     },
     components: { schemas, messages },
   };
