@@ -67,7 +67,7 @@ const store = getSQLiteEventStore({ path: db, pollIntervalMs: 5 });
 async function memory(): Promise<{ rss: number; heap: number }> {
   const text = await (await fetch(`${serve.url}/metrics`, { headers: { authorization: `Bearer ${admin}` } })).text();
   const num = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, 'm').exec(text)?.[1] ?? NaN);
-  return { rss: num('journeys_process_process_resident_memory_bytes') || num('journeys_process_resident_memory_bytes'), heap: num('journeys_process_nodejs_heap_size_used_bytes') };
+  return { rss: num('process_resident_memory_bytes'), heap: num('nodejs_heap_size_used_bytes') };
 }
 
 // ---- the store reader: publish → stored latency -------------------------------------
@@ -253,7 +253,7 @@ ${row('publish → stored in SQLite (end to end)', storedLatency)}
 
 Latencies are measured in the publisher's process: "stored" is when its own SQLite connection saw the
 committed row (it polls every 5 ms), so the figure includes up to 5 ms of polling.
-Memory is read from the serving process's \`/metrics\` (\`journeys_process_*\`) 1 s after start and after the drain.
+Memory is read from the serving process's \`/metrics\` (\`process_*\`, \`nodejs_*\`) 1 s after start and after the drain.
 The in-memory read models hold every journey (PRODUCT.md: one machine, embedded store), so heap grows
 with the history by design; what must not grow is anything per event in flight (buffers, queues).
 `;

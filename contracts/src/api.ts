@@ -14,11 +14,11 @@ export const ProblemSchema = z.object({
 });
 export type Problem = z.infer<typeof ProblemSchema>;
 
-export const ROLES = ['analyst', 'auditor', 'admin', 'department', 'customer'] as const;
-/** `department:<slug>` names the department a token may publish as. */
+export const ROLES = ['analyst', 'auditor', 'admin', 'department', 'customer', 'metrics'] as const;
+/** `department:<slug>` names the department a token may publish as; `metrics` may only scrape /metrics. */
 export const RoleSchema = z.union(
-  [z.enum(['analyst', 'auditor', 'admin', 'customer']), z.string().regex(/^department:[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/)],
-  { error: 'use analyst, auditor, admin, customer or department:<slug>' },
+  [z.enum(['analyst', 'auditor', 'admin', 'customer', 'metrics']), z.string().regex(/^department:[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/)],
+  { error: 'use analyst, auditor, admin, customer, metrics or department:<slug>' },
 );
 export type Role = z.infer<typeof RoleSchema>;
 

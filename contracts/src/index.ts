@@ -8,3 +8,5 @@ export * from './stored.ts';
 export * from './read-models.ts';
 export * from './api.ts';
 export * from './json-schema.ts';
+export * from './cloudevents.ts';
+export * from './dead-letters.ts';

@@ -54,6 +54,8 @@ if (mode === 'test') {
   const missing = [];
   if (!has('nats-server')) missing.push('nats-server');
   if (!has('chromium')) missing.push('chromium');
+  if (!has('xmllint')) missing.push('libxml2-utils');
+  if (!has('prometheus') || !has('promtool')) missing.push('prometheus');
   if (missing.length > 0) {
     const root_ = typeof process.getuid === 'function' && process.getuid() === 0;
     if (root_ && has('apt-get')) {

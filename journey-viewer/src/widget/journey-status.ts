@@ -1,4 +1,5 @@
 import type { CustomerStatus } from '@journeys/contracts';
+import { messagesFor, titleFor, type Messages } from './messages.ts';
 
 /**
  * `<journey-status journey="…" token="…">`: the customer's view of one request, for any
@@ -11,7 +12,8 @@ import type { CustomerStatus } from '@journeys/contracts';
  *   <journey-status journey="J-123" token="…"></journey-status>
  *
  * Attributes: journey, token, api (base URL; default: where this script came from),
- * lang (date format; default: the browser's), poll (seconds between polls; default 15),
+ * lang (wording from messages.ts and dates through Intl; default: the page's, else the
+ * browser's), poll (seconds between polls; default 15),
  * from-location (read journey/token/lang from the page's query: the iframe page uses it).
  */
 
@@ -41,16 +43,6 @@ time { color: #5a6478; font-size: .88em; margin-left: .4em; }
 .error { color: #a8321e; }
 `;
 
-const STATE_TEXT: Record<CustomerStatus['state'], string> = {
-  'in-progress': 'We are working on it',
-  'waiting-on-you': 'We are waiting for something from you',
-  completed: 'Your request is complete',
-};
-const OUTCOME_TEXT: Record<NonNullable<CustomerStatus['outcome']>, string> = {
-  resolved: 'resolved',
-  rejected: 'declined',
-  withdrawn: 'withdrawn',
-};
 
 export class JourneyStatusElement extends HTMLElement {
   static observedAttributes = ['journey', 'token', 'api', 'lang'];
@@ -82,13 +74,14 @@ export class JourneyStatusElement extends HTMLElement {
   }
 
   #config(): { journey: string | null; token: string | null; api: string; lang: string | undefined; poll: number } {
+    // (lang: the widget's attribute or query, else the page's, else the browser's)
     const q = this.hasAttribute('from-location') ? new URLSearchParams(location.search) : null;
     const pick = (name: string) => this.getAttribute(name) ?? q?.get(name) ?? null;
     return {
       journey: pick('journey'),
       token: pick('token'),
       api: new URL(this.getAttribute('api') ?? SCRIPT_BASE, location.href).href.replace(/\/?$/, '/'),
-      lang: pick('lang') ?? undefined,
+      lang: pick('lang') ?? (this.closest('[lang]')?.getAttribute('lang') || undefined) ?? navigator.language,
       poll: Math.max(2, Number(pick('poll')) || 15),
     };
   }
@@ -113,7 +106,7 @@ export class JourneyStatusElement extends HTMLElement {
     this.#stop();
     const gen = this.#generation;
     const statusUrl = this.#url('status');
-    if (!statusUrl) return this.#renderMessage('No request to show.');
+    if (!statusUrl) return this.#renderMessage(this.#messages().noRequest);
     void this.#fetch(gen);
     const streamUrl = this.#url('status/stream')!;
     if (typeof EventSource === 'undefined') return this.#poll(gen);
@@ -154,16 +147,16 @@ export class JourneyStatusElement extends HTMLElement {
       if (gen !== this.#generation) return;
       if (res.status === 401 || res.status === 403) {
         this.#stop();
-        return this.#renderMessage('This status link has expired or is not valid. Please ask us for a new one.');
+        return this.#renderMessage(this.#messages().expired);
       }
       if (res.status === 404) {
         this.#stop();
-        return this.#renderMessage('We could not find this request.');
+        return this.#renderMessage(this.#messages().notFound);
       }
       if (!res.ok) throw new Error(String(res.status));
       this.#accept((await res.json()) as CustomerStatus);
     } catch {
-      if (gen === this.#generation && !this.#status) this.#renderMessage('Status is unavailable right now; we will keep trying.');
+      if (gen === this.#generation && !this.#status) this.#renderMessage(this.#messages().unavailable);
       if (gen === this.#generation) this.#poll(gen);
     }
   }
@@ -177,6 +170,13 @@ export class JourneyStatusElement extends HTMLElement {
     this.dispatchEvent(new CustomEvent('journey-status-update', { detail: { state: next.state, stage: next.stage } }));
   }
 
+  /** The catalogue for the configured language; the card carries that language as its `lang`. */
+  #messages(): Messages {
+    const { lang, m } = messagesFor(this.#config().lang);
+    this.#card().setAttribute('lang', lang);
+    return m;
+  }
+
   #renderMessage(text: string): void {
     const card = this.#card();
     card.replaceChildren(el('p', { class: 'note error', role: 'status' }, text));
@@ -188,25 +188,28 @@ export class JourneyStatusElement extends HTMLElement {
 
   #render(s: CustomerStatus): void {
     const lang = this.#config().lang;
-    const fmt = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short' });
-    const day = new Intl.DateTimeFormat(lang, { dateStyle: 'medium' });
+    const m = this.#messages();
+    // Dates in the catalogue's language, with the region the page asked for when it matches (en-GB, fr-CA).
+    const locale = lang && messagesFor(lang).lang === this.#card().getAttribute('lang') ? lang : this.#card().getAttribute('lang')!;
+    const fmt = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
+    const day = new Intl.DateTimeFormat(locale, { dateStyle: 'medium' });
     const time = (iso: string, f = fmt) => {
       const t = el('time', {}, f.format(new Date(iso)));
       t.setAttribute('datetime', iso);
       return t;
     };
-    const title = el('h2', {}, s.journeyType ? `Your ${s.journeyType.replace(/[-_]+/g, ' ')} request` : 'Your request');
+    const title = el('h2', {}, titleFor(m, s.journeyType));
     const summary =
       s.state === 'completed'
         ? s.outcome
-          ? `${STATE_TEXT.completed}: ${OUTCOME_TEXT[s.outcome]}`
-          : STATE_TEXT.completed
+          ? m.completedWith(m.state.completed, m.outcome[s.outcome])
+          : m.state.completed
         : s.state === 'waiting-on-you'
-          ? STATE_TEXT[s.state]
-          : `${STATE_TEXT[s.state]} — ${s.stage}`;
+          ? m.state[s.state]
+          : m.atStage(m.state[s.state], s.stage);
     const status = el('p', { class: 'status', role: 'status', 'aria-live': 'polite', 'data-state': s.state }, summary);
 
-    const steps = el('ol', { 'aria-label': 'Progress' });
+    const steps = el('ol', { 'aria-label': m.progress });
     for (const step of s.stepsDone) {
       const li = el('li', {}, step.label);
       li.append(time(step.completedAt));
@@ -216,13 +219,13 @@ export class JourneyStatusElement extends HTMLElement {
 
     const parts: Node[] = [title, status, steps];
     if (s.promisedBy) {
-      const p = el('p', { class: 'promise' }, 'Promised by ');
+      const p = el('p', { class: 'promise' }, `${m.promisedBy} `);
       p.append(time(s.promisedBy, day), document.createTextNode(' — '));
-      if (s.onTrack === true) p.append(el('span', { class: 'ontrack' }, 'on track'));
-      else if (s.onTrack === false) p.append(el('span', { class: 'late' }, s.state === 'completed' ? 'completed late' : 'running late'));
+      if (s.onTrack === true) p.append(el('span', { class: 'ontrack' }, m.onTrack));
+      else if (s.onTrack === false) p.append(el('span', { class: 'late' }, s.state === 'completed' ? m.completedLate : m.runningLate));
       parts.push(p);
     }
-    const updated = el('p', { class: 'updated' }, 'Last update ');
+    const updated = el('p', { class: 'updated' }, `${m.lastUpdate} `);
     updated.append(time(s.lastUpdate));
     parts.push(updated);
     this.#card().replaceChildren(...parts);

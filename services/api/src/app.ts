@@ -7,6 +7,7 @@ import { requestLogging } from './http/logging.ts';
 import { createRateLimiters } from './http/rate-limit.ts';
 import { createApiMetrics, type ApiMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi/document.ts';
+import { asyncApiDocument } from './openapi/asyncapi.ts';
 import { HttpProblem, problemHandler } from './problem.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -69,6 +70,10 @@ export function createApp(deps: AppDeps): JourneysApp {
   app.get('/api/openapi.json', (_req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=300');
     res.json(openApiDocument());
+  });
+  app.get('/api/asyncapi.json', (_req, res) => {
+    res.setHeader('Cache-Control', 'public, max-age=300');
+    res.json(asyncApiDocument());
   });
   app.use(eventsRoutes(deps, metrics));
   app.use(streamRoutes(deps, hub, metrics));

@@ -1,5 +1,5 @@
 export { commonMiddleware, createApp, type JourneysApp } from './app.ts';
-export { createApiMetrics, type ApiMetrics } from './metrics.ts';
+export { createApiMetrics, registerProcessMetrics, type ApiMetrics } from './metrics.ts';
 export type { AppDeps } from './deps.ts';
 export {
   createAuth,
@@ -13,6 +13,7 @@ export {
 export { ACCESS, can, type Permission } from './auth/access.ts';
 export type { Principal } from './auth/principal.ts';
 export { openApiDocument } from './openapi/document.ts';
+export { asyncApiDocument } from './openapi/asyncapi.ts';
 export { checkReadiness } from './routes/ops.ts';
 export { HttpProblem, PROBLEM_CONTENT_TYPE } from './problem.ts';
 export { redactUrl } from './http/logging.ts';

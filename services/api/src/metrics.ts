@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export interface ApiMetrics {
   httpDuration: Histogram<'method' | 'route' | 'status_code'>;
@@ -63,4 +63,20 @@ export function createApiMetrics(registry: Registry): ApiMetrics {
     next();
   };
   return { httpDuration, eventsPublished, sseClients, middleware };
+}
+
+/**
+ * prom-client's gauges that end in `_total`, which the Prometheus conventions (and
+ * `promtool check metrics`) keep for counters; each has a conventional twin without the suffix.
+ */
+const NON_COUNTER_TOTALS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+/**
+ * The Node process metrics under their standard names (`process_cpu_seconds_total`,
+ * `nodejs_heap_size_used_bytes`...), unprefixed so that standard Node dashboards work; our
+ * own metrics are the `journeys_*` ones.
+ */
+export function registerProcessMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry });
+  for (const name of NON_COUNTER_TOTALS) registry.removeSingleMetric(name);
 }

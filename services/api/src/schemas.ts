@@ -73,7 +73,7 @@ export const StreamQuerySchema = z.strictObject({
 });
 
 export const TokenRequestSchema = z.strictObject({
-  role: RoleSchema.describe('analyst, auditor, admin, customer or department:<slug>'),
+  role: RoleSchema.describe('analyst, auditor, admin, metrics, customer or department:<slug>'),
   journeyId: JourneyIdSchema.optional(),
   ttl: z.string().max(16).optional().describe('e.g. 30m, 12h, 7d (default 24h)'),
 });

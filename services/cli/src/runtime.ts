@@ -3,8 +3,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { collectDefaultMetrics, Registry } from 'prom-client';
-import { createApp, createAuth, type Auth, type JourneysApp, type RateLimits } from '@journeys/api';
+import { Registry } from 'prom-client';
+import { createApp, createAuth, registerProcessMetrics, type Auth, type JourneysApp, type RateLimits } from '@journeys/api';
 import { openBus, startStatusKvPublisher, statusKvSettingsFromEnv, type EventBus, type NatsBus } from '@journeys/bus';
 import { openEventStore, type EventStore } from '@journeys/event-store';
 import { startIngest, type IngestHandle } from '@journeys/ingest';
@@ -100,7 +100,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     cleanups.push(() => bus.close());
 
     const registry = new Registry();
-    collectDefaultMetrics({ register: registry, prefix: 'journeys_process_' });
+    registerProcessMetrics(registry);
 
     const readStorePath = options.readStore === false ? undefined : (options.readStore ?? config.readStore);
     if (readStorePath !== undefined) {

@@ -1,6 +1,8 @@
 import {
   CURRENT_SCHEMA_VERSION,
   departmentSlug,
+  fromCloudEvent,
+  isCloudEvent,
   JourneyEventSchema,
   MAX_EVENT_BYTES,
   parseEventSubject,
@@ -68,6 +70,14 @@ export function classifyMessage(msg: Pick<BusMessage, 'subject' | 'data' | 'head
     ...(!subject && rawDepartment !== undefined ? { departmentSlug: departmentSlug(rawDepartment) } : {}),
   };
   if (!subject) return letter('invalid_subject', [{ path: '', message: `subject ${msg.subject} is not journey.events.<department slug>.<type>`, code: 'invalid_subject' }], extra);
+  // A CloudEvent (structured JSON) becomes a candidate envelope and is judged as a native event.
+  let cloudEventId: string | undefined;
+  if (isCloudEvent(raw)) {
+    const converted = fromCloudEvent(raw);
+    if (!converted.ok) return letter('invalid_event', converted.problems, extra);
+    cloudEventId = rawId;
+    raw = converted.value;
+  }
 
   let event = fastPath(raw, msg.data.length);
   if (!event) {
@@ -88,7 +98,7 @@ export function classifyMessage(msg: Pick<BusMessage, 'subject' | 'data' | 'head
     checks.push(['type_mismatch', [{ path: 'type', message: `published on ${msg.subject} (type ${subject.type}) but the event is a ${event.type}`, code: 'type_mismatch' }]]);
   }
   const msgId = msg.headers[HEADER_MSG_ID];
-  if (msgId !== undefined && msgId !== event.id) {
+  if (msgId !== undefined && msgId !== event.id && msgId !== cloudEventId) {
     checks.push(['msg_id_mismatch', [{ path: 'id', message: `header ${HEADER_MSG_ID} ${msgId} differs from the event id ${event.id}`, code: 'msg_id_mismatch' }]]);
   }
   const time = plausibilityProblems(event, now);

@@ -2,6 +2,7 @@ import { parse, CsvError } from 'csv-parse';
 import type { Readable } from 'node:stream';
 import { LogFormatError } from './errors.ts';
 import type { ColumnMapping, LogRow } from './row.ts';
+import { restoreCell } from './csv-safety.ts';
 
 export interface CsvReadOptions {
   columns: ColumnMapping;
@@ -52,7 +53,7 @@ export async function* readCsv(text: Readable, options: CsvReadOptions): AsyncGe
       const attributes = new Map<string, string>();
       for (const key in record) {
         const value = record[key];
-        if (value !== undefined && value !== '') attributes.set(key, value);
+        if (value !== undefined && value !== '') attributes.set(key, restoreCell(value)); // undoes the export's formula guard
       }
       const caseId = attributes.get(columns.case);
       attributes.delete(columns.case);

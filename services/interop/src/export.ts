@@ -5,8 +5,21 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { canonicalLifecycle } from './mapping.ts';
 import { ocelCollector } from './ocel-writer.ts';
-import { ATTRIBUTES_KEY, DATA_KEY, DEFAULT_COLUMNS, ID_KEY, OUTCOME_KEY, TYPE_KEY } from './row.ts';
-import { XES_FOOTER, XES_HEADER, XES_TRACE_CLOSE, xesEvent, xesTraceOpen } from './xes-writer.ts';
+import { neutraliseCell } from './csv-safety.ts';
+import {
+  ATTRIBUTES_KEY,
+  CAUSATION_KEY,
+  CORRELATION_KEY,
+  DATA_KEY,
+  DEFAULT_COLUMNS,
+  ID_KEY,
+  OCCURRED_AT_KEY,
+  OUTCOME_KEY,
+  SCHEMA_VERSION_KEY,
+  TYPE_KEY,
+  utcMillis,
+} from './row.ts';
+import { XES_FOOTER, XES_HEADER, XES_TRACE_CLOSE, needsRecordedInstant, xesEvent, xesTraceOpen } from './xes-writer.ts';
 
 export const EXPORT_FORMATS = ['jsonl', 'xes', 'csv', 'ocel'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -39,7 +52,14 @@ export const CSV_EXPORT_COLUMNS = [
   OUTCOME_KEY,
   DATA_KEY,
   ATTRIBUTES_KEY,
+  OCCURRED_AT_KEY,
+  CORRELATION_KEY,
+  CAUSATION_KEY,
+  SCHEMA_VERSION_KEY,
 ] as const;
+
+/** Every field quoted and formula-leading cells neutralised (csv-safety.ts), as OWASP recommends. */
+const csv = (rows: string[][]): string => stringify(rows.map((row) => row.map(neutraliseCell)), { quoted: true });
 
 async function write(out: Writable, chunk: string): Promise<void> {
   if (!out.write(chunk)) await once(out, 'drain');
@@ -74,18 +94,18 @@ export async function exportLog(store: EventStore, out: Writable, options: Expor
       tick();
     }
   } else if (options.format === 'csv') {
-    await write(out, stringify([[...CSV_EXPORT_COLUMNS]]));
+    await write(out, csv([[...CSV_EXPORT_COLUMNS]]));
     let rows: string[][] = [];
     for await (const stored of store.readAll({ filter })) {
       journeys.add(stored.event.journeyId);
       rows.push(csvRow(stored.event));
       tick();
       if (rows.length >= 1000) {
-        await write(out, stringify(rows));
+        await write(out, csv(rows));
         rows = [];
       }
     }
-    if (rows.length > 0) await write(out, stringify(rows));
+    if (rows.length > 0) await write(out, csv(rows));
   } else if (options.format === 'ocel') {
     const ocel = ocelCollector();
     // Key order means nothing in JSON: the events go first so they can stream.
@@ -136,17 +156,22 @@ function csvRow(event: JourneyEvent): string[] {
   const attributes: Record<string, string | number | boolean> = isWork ? { ...((data.attributes as Record<string, string | number | boolean> | undefined) ?? {}) } : {};
   const lifecycle = attributes[DEFAULT_COLUMNS.lifecycle] ?? canonicalLifecycle(event.type) ?? '';
   delete attributes[DEFAULT_COLUMNS.lifecycle];
+  const utc = utcMillis(event.occurredAt);
   return [
     event.journeyId,
     isWork ? String(data.activity) : event.type,
-    event.occurredAt,
+    utc,
     event.department === UNASSIGNED_DEPARTMENT ? '' : event.department,
     event.actor ?? '',
     String(lifecycle),
     event.id,
-    isWork ? '' : event.type,
+    event.type,
     isWork && typeof data.outcome === 'string' ? data.outcome : '',
     isWork ? '' : JSON.stringify(event.data),
     Object.keys(attributes).length > 0 ? JSON.stringify(attributes) : '',
+    needsRecordedInstant(event.occurredAt, utc) ? event.occurredAt : '',
+    event.correlationId ?? '',
+    event.causationId ?? '',
+    event.schemaVersion !== 1 ? String(event.schemaVersion) : '',
   ];
 }

@@ -9,6 +9,8 @@ import { DEFAULT_COLUMNS, type ColumnMapping, type LogRow } from './row.ts';
 import { describeStreamError, detectFormat, openLogSource, type LogFormat, type LogSource } from './source.ts';
 import { ImportSpool } from './spool.ts';
 import { readXes } from './xes-reader.ts';
+import { readOcel } from './ocel-reader.ts';
+import { JOURNEY_OBJECT_TYPE } from './ocel-writer.ts';
 
 export interface ImportProgress {
   /** `read`: parsing and validating the file (done/total in file bytes); `append`: writing (in events). */
@@ -35,6 +37,8 @@ export interface ImportOptions {
    * second.
    */
   eventsPerCommit?: number;
+  /** OCEL 2.0 import: the object type whose objects are the journeys (default `journey`, our export's). */
+  ocelObjectType?: string;
   /** Refuse the whole file (append nothing) if any row would be dropped. */
   strict?: boolean;
   /** Where the temporary spool goes (default: the OS temp dir). */
@@ -84,7 +88,7 @@ export interface ImportResult {
  */
 export async function importLog(store: EventStore, file: string, options: ImportOptions = {}): Promise<ImportResult> {
   const format = options.format ?? detectFormat(file).format;
-  if (!format) throw new LogFormatError(`cannot tell the format of ${basename(file)} from its name; use --format xes|csv|jsonl`);
+  if (!format) throw new LogFormatError(`cannot tell the format of ${basename(file)} from its name; use --format xes|csv|jsonl|ocel`);
   const columns: ColumnMapping = { ...DEFAULT_COLUMNS, ...stripUndefined(options.columns ?? {}) };
   const maxProblems = options.maxProblems ?? 20;
   const batchSize = Math.max(1, options.batchSize ?? 500);
@@ -125,6 +129,16 @@ export async function importLog(store: EventStore, file: string, options: Import
             spool.add(result.value.journeyId, JSON.stringify(result.value), false, undefined);
           }
           readProgress();
+        }
+      } else if (format === 'ocel') {
+        departmentFrom = 'department objects';
+        let json = '';
+        for await (const chunk of source.text) json += chunk as string;
+        readProgress();
+        for (const item of readOcel(json, options.ocelObjectType ?? JOURNEY_OBJECT_TYPE)) {
+          rows++;
+          if (!item.ok) drop(item.line, item.reason, item.message);
+          else spool.add(item.event.journeyId, JSON.stringify(item.event), false, undefined);
         }
       } else {
         const mapper = new LogMapper(columns);
@@ -213,7 +227,7 @@ export async function importLog(store: EventStore, file: string, options: Import
         current = entry.journeyId;
       }
       const event = JSON.parse(entry.json) as JourneyEvent;
-      batch.push(format === 'jsonl' ? event : resolveDepartment(event, entry.groupless, entry.resource ?? undefined, logHasGroups));
+      batch.push(format === 'jsonl' || format === 'ocel' ? event : resolveDepartment(event, entry.groupless, entry.resource ?? undefined, logHasGroups));
     }
     await flush();
     await commit();

@@ -14,7 +14,11 @@ import { v5 as uuidv5, validate as isUuid } from 'uuid';
 import { parseLogTimestamp } from './timestamp.ts';
 import {
   ATTRIBUTES_KEY,
+  CAUSATION_KEY,
+  CORRELATION_KEY,
   DATA_KEY,
+  OCCURRED_AT_KEY,
+  SCHEMA_VERSION_KEY,
   ID_KEY,
   OUTCOME_KEY,
   RESERVED_KEYS,
@@ -33,6 +37,7 @@ export const DROP_REASONS = [
   'invalid timestamp',
   'invalid event',
   'invalid JSON',
+  'no object of the chosen type',
 ] as const;
 export type DropReason = (typeof DROP_REASONS)[number];
 
@@ -124,13 +129,22 @@ export class LogMapper {
         ? givenId.toLowerCase()
         : uuidv5(JSON.stringify([caseId, ordinal, activity ?? type ?? null, instant.ms, group ?? null, resource ?? null, lifecycle ?? null]), IMPORT_ID_NAMESPACE);
 
+    // Our own exports carry what the log's columns cannot: the instant as recorded (when the
+    // UTC timestamp says the same instant), the tracing ids and the payload version.
+    const recorded = text(attrs.get(OCCURRED_AT_KEY));
+    const occurredAt = recorded !== undefined && parseLogTimestamp(recorded)?.ms === instant.ms ? recorded : instant.iso;
+    const correlationId = text(attrs.get(CORRELATION_KEY));
+    const causationId = text(attrs.get(CAUSATION_KEY));
+    const version = Number(attrs.get(SCHEMA_VERSION_KEY) ?? 1);
     const envelope = {
       id,
       journeyId: caseId,
       department: group ?? UNASSIGNED_DEPARTMENT,
-      occurredAt: instant.iso,
+      occurredAt,
       ...(resource !== undefined ? { actor: resource } : {}),
-      schemaVersion: 1,
+      schemaVersion: Number.isSafeInteger(version) && version >= 1 ? version : 1,
+      ...(correlationId !== undefined ? { correlationId } : {}),
+      ...(causationId !== undefined ? { causationId } : {}),
     };
 
     let candidate: Record<string, unknown>;

@@ -1,5 +1,9 @@
 import { EVENT_TYPES, UNASSIGNED_DEPARTMENT, type JourneyEvent } from '@journeys/contracts';
-import type { OcelAttributeType, OcelAttributeValue, OcelEvent, OcelObject, OcelType } from './ocel.ts';
+import type { OcelAttributeType, OcelEvent, OcelObject, OcelType } from './ocel.ts';
+import { needsRecordedInstant } from './xes-writer.ts';
+
+/** A value as our events hold it, before it is written as OCEL text. */
+type Value = string | number | boolean;
 
 /**
  * Our events as OCEL 2.0. Two object types: `journey` (the case) and `department`. Object ids
@@ -23,8 +27,15 @@ const JOURNEY_ATTRIBUTES: readonly { name: 'journeyType' | 'channel' | 'promised
 
 /** Payload fields holding instants; everything else in a payload is text. */
 const TIME_FIELDS = new Set(['promisedBy']);
-/** Envelope fields carried as event attributes. */
-const ENVELOPE_ATTRIBUTES = ['actor', 'correlationId', 'causationId'] as const;
+/** Envelope fields carried as event attributes (plus `occurredAt` and `schemaVersion` when needed). */
+export const ENVELOPE_ATTRIBUTES = ['actor', 'correlationId', 'causationId'] as const;
+/** The instant as recorded, when the event's UTC `time` would not read back as that text. */
+export const RECORDED_TIME_ATTRIBUTE = 'occurredAt';
+export const SCHEMA_VERSION_ATTRIBUTE = 'schemaVersion';
+/** Prefix of an imported attribute whose name one of ours took. */
+export const SHADOWED_PREFIX = 'attributes:';
+/** Names an imported attribute never takes as it is: the import reads them as ours. */
+export const RESERVED_ATTRIBUTES: readonly string[] = [...ENVELOPE_ATTRIBUTES, RECORDED_TIME_ATTRIBUTE, SCHEMA_VERSION_ATTRIBUTE, 'activity', 'outcome'];
 
 /**
  * Times in UTC (`Z`, millisecond precision): OCEL tools compare instants across objects and
@@ -32,7 +43,7 @@ const ENVELOPE_ATTRIBUTES = ['actor', 'correlationId', 'causationId'] as const;
  */
 export const ocelTime = (iso: string): string => new Date(Date.parse(iso)).toISOString();
 
-function typeOf(value: OcelAttributeValue): OcelAttributeType {
+function typeOf(value: Value): OcelAttributeType {
   if (typeof value === 'boolean') return 'boolean';
   if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'float';
   return 'string';
@@ -73,8 +84,8 @@ export function ocelCollector() {
   return {
     event(event: JourneyEvent): OcelEvent {
       const attributes: OcelEvent['attributes'] = [];
-      const add = (attribute: string, value: OcelAttributeValue, type: OcelAttributeType) => {
-        attributes.push({ name: attribute, value });
+      const add = (attribute: string, value: Value, type: OcelAttributeType) => {
+        attributes.push({ name: attribute, value: String(value) });
         declare(event.type, attribute, type);
       };
       const data = event.data as Record<string, unknown>;
@@ -87,10 +98,12 @@ export function ocelCollector() {
         const value = event[key];
         if (value !== undefined) add(key, value, 'string');
       }
+      if (needsRecordedInstant(event.occurredAt, ocelTime(event.occurredAt))) add(RECORDED_TIME_ATTRIBUTE, event.occurredAt, 'string');
+      if (event.schemaVersion !== 1) add(SCHEMA_VERSION_ATTRIBUTE, event.schemaVersion, 'integer');
       // An imported log's own attributes, under their names unless one of ours took it.
-      const imported = (data.attributes ?? {}) as Record<string, OcelAttributeValue>;
-      const taken = new Set(attributes.map((a) => a.name));
-      for (const [key, value] of Object.entries(imported)) add(taken.has(key) ? `attributes:${key}` : key, value, typeOf(value));
+      const imported = (data.attributes ?? {}) as Record<string, Value>;
+      const taken = new Set([...attributes.map((a) => a.name), ...RESERVED_ATTRIBUTES]);
+      for (const [key, value] of Object.entries(imported)) add(taken.has(key) || key.startsWith(SHADOWED_PREFIX) ? `${SHADOWED_PREFIX}${key}` : key, value, typeOf(value));
 
       let journey = journeys.get(event.journeyId);
       if (!journey) {

@@ -13,7 +13,12 @@ export type OcelAttributeType = (typeof OCEL_ATTRIBUTE_TYPES)[number];
 const name = z.string().min(1);
 const time = z.iso.datetime({ offset: true });
 
-export const OcelAttributeValueSchema = z.union([z.string(), z.number(), z.boolean()]);
+/**
+ * The official schema (shared/standards/ocel20-schema-json.json) types every attribute value
+ * as a string: numbers, booleans and times are written as text and typed by the declaration
+ * of their event or object type (`integer`, `float`, `boolean`, `time`, `string`).
+ */
+export const OcelAttributeValueSchema = z.string();
 export type OcelAttributeValue = z.infer<typeof OcelAttributeValueSchema>;
 
 export const OcelTypeSchema = z.strictObject({

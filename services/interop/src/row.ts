@@ -43,4 +43,22 @@ export const TYPE_KEY = 'journeys:type';
 export const DATA_KEY = 'journeys:data';
 export const OUTCOME_KEY = 'journeys:outcome';
 export const ATTRIBUTES_KEY = 'journeys:attributes';
-export const RESERVED_KEYS: ReadonlySet<string> = new Set([ID_KEY, TYPE_KEY, DATA_KEY, OUTCOME_KEY, ATTRIBUTES_KEY]);
+/** The instant as recorded (its offset and digits) when `time:timestamp`, in UTC to the millisecond, says less. */
+export const OCCURRED_AT_KEY = 'journeys:occurredAt';
+export const CORRELATION_KEY = 'journeys:correlationId';
+export const CAUSATION_KEY = 'journeys:causationId';
+export const SCHEMA_VERSION_KEY = 'journeys:schemaVersion';
+export const RESERVED_KEYS: ReadonlySet<string> = new Set([
+  ID_KEY,
+  TYPE_KEY,
+  DATA_KEY,
+  OUTCOME_KEY,
+  ATTRIBUTES_KEY,
+  OCCURRED_AT_KEY,
+  CORRELATION_KEY,
+  CAUSATION_KEY,
+  SCHEMA_VERSION_KEY,
+]);
+
+/** `time:timestamp` as our exports write it: UTC, milliseconds (XES 1849-2023 asks for UTC). */
+export const utcMillis = (iso: string): string => new Date(Date.parse(iso)).toISOString();

@@ -4,16 +4,17 @@ import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { LogFormatError } from './errors.ts';
 
-export const LOG_FORMATS = ['xes', 'csv', 'jsonl'] as const;
+export const LOG_FORMATS = ['xes', 'csv', 'jsonl', 'ocel'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
-/** `x.xes`, `x.xes.gz`, `x.csv`, `x.csv.gz`, `x.jsonl`, `x.ndjson` (and their .gz). */
+/** `x.xes`, `x.xes.gz`, `x.csv`, `x.csv.gz`, `x.jsonl`, `x.ndjson`, `x.jsonocel` / `x.ocel.json` (OCEL 2.0; and their .gz). */
 export function detectFormat(file: string): { format: LogFormat | undefined; gzip: boolean } {
   const lower = file.toLowerCase();
   const gzip = lower.endsWith('.gz');
   const name = gzip ? lower.slice(0, -3) : lower;
   if (name.endsWith('.xes') || name.endsWith('.xml')) return { format: 'xes', gzip };
   if (name.endsWith('.csv') || name.endsWith('.tsv')) return { format: 'csv', gzip };
+  if (name.endsWith('.jsonocel') || name.endsWith('.ocel.json')) return { format: 'ocel', gzip };
   if (name.endsWith('.jsonl') || name.endsWith('.ndjson') || name.endsWith('.json')) return { format: 'jsonl', gzip };
   return { format: undefined, gzip };
 }

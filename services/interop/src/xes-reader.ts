@@ -2,6 +2,7 @@ import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import type { Readable } from 'node:stream';
 import { LogFormatError } from './errors.ts';
 import type { AttributeValue, LogRow } from './row.ts';
+import { decodeXesKey } from './xes-keys.ts';
 
 const ATTRIBUTE_TAGS = new Set(['string', 'date', 'int', 'float', 'boolean', 'id']);
 
@@ -62,9 +63,10 @@ export async function* readXes(text: Readable): AsyncGenerator<LogRow[]> {
       eventAttrs = new Map();
       eventLine = parser.line;
     } else if (ATTRIBUTE_TAGS.has(name)) {
-      const key = tag.attributes.key;
+      const rawKey = tag.attributes.key;
       const value = tag.attributes.value;
-      if (typeof key !== 'string' || typeof value !== 'string') return;
+      if (typeof rawKey !== 'string' || typeof value !== 'string') return;
+      const key = decodeXesKey(rawKey); // undoes the export's key mapping (xes-keys.ts)
       if (parent === 'event' && stack[stack.length - 3] === 'trace' && eventAttrs) eventAttrs.set(key, typed(name, value));
       else if (parent === 'trace' && stack[stack.length - 3] === 'log' && traceAttrs) traceAttrs.set(key, typed(name, value));
     }

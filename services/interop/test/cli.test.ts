@@ -61,7 +61,7 @@ describe('journey import / export', () => {
     expect(JSON.parse(reimport.stdout)).toMatchObject({ events: 42, appended: 42, droppedTotal: 0 });
   }, 60_000);
 
-  it('exports OCEL 2.0 JSON that parses and matches the OCEL shape', async () => {
+  it('exports OCEL 2.0 JSON that parses and matches the OCEL shape, and imports it back with --ocel-object-type', async () => {
     const store = join(world.dir, 'ocel.db');
     expect((await journey(['import', join(LOGS_DIR, 'running-example.xes')], store)).code).toBe(0);
     const out = join(world.dir, 'out.ocel.json');
@@ -71,6 +71,15 @@ describe('journey import / export', () => {
     const doc = OcelDocumentSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
     expect(doc.events).toHaveLength(42);
     expect(doc.objects.filter((o) => o.type === 'journey')).toHaveLength(6);
+
+    // And back: journeys from the chosen object type.
+    const copy = join(world.dir, 'ocel-copy.db');
+    const reimport = await journey(['import', out, '--ocel-object-type', 'journey', '--json'], copy);
+    expect(reimport.code).toBe(0);
+    expect(JSON.parse(reimport.stdout)).toMatchObject({ format: 'ocel', journeys: 6, events: 42, appended: 42, droppedTotal: 0 });
+    const wrongType = await journey(['import', out, '--ocel-object-type', 'order'], copy);
+    expect(wrongType.code).not.toBe(0);
+    expect(wrongType.stderr).toMatch(/^journey: the OCEL log has no object of type "order" \(its object types: "journey", "department"\)/m);
 
     const bad = await journey(['export', '--format', 'ocel2'], store);
     expect(bad.code).not.toBe(0);

@@ -67,10 +67,11 @@ describe('exportLog --format ocel (OCEL 2.0 JSON)', () => {
       expect(related).toEqual(expected);
     }
     const attrs = (i: number) => Object.fromEntries(doc.events[i]!.attributes.map((a) => [a.name, a.value]));
-    expect(attrs(0)).toEqual({ journeyType: 'claim', channel: 'web', customerRef: 'c-1', promisedBy: '2026-03-10T08:00:00.000Z', correlationId: 'corr-1' });
-    expect(attrs(1)).toEqual({ activity: 'triage', actor: 'ann', priority: 2, urgent: true, 'attributes:activity': 'shadowed' });
-    expect(attrs(2)).toEqual({ activity: 'triage', outcome: 'ok', score: 1.5 });
-    expect(attrs(3)).toEqual({ toDepartment: 'V5 3rd', reason: 'needs "expert" <review>' });
+    // Values are text, as the official schema wants; the instant as recorded rides along when UTC says less.
+    expect(attrs(0)).toEqual({ journeyType: 'claim', channel: 'web', customerRef: 'c-1', promisedBy: '2026-03-10T08:00:00.000Z', correlationId: 'corr-1', occurredAt: '2026-03-01T09:00:00+01:00' });
+    expect(attrs(1)).toEqual({ activity: 'triage', actor: 'ann', priority: '2', urgent: 'true', 'attributes:activity': 'shadowed', occurredAt: '2026-03-01T09:05:00+01:00' });
+    expect(attrs(2)).toEqual({ activity: 'triage', outcome: 'ok', score: '1.5', occurredAt: '2026-03-01T09:35:00+01:00' });
+    expect(attrs(3)).toEqual({ toDepartment: 'V5 3rd', reason: 'needs "expert" <review>', occurredAt: '2026-03-01T09:36:00+01:00' });
     expect(attrs(4)).toEqual({ reason: 'documents' });
     expect(attrs(5)).toEqual({});
     expect(attrs(6)).toEqual({ channel: 'email', message: 'Bonjour, été' });
@@ -94,8 +95,8 @@ describe('exportLog --format ocel (OCEL 2.0 JSON)', () => {
     const types = Object.fromEntries(doc.eventTypes.map((t) => [t.name, Object.fromEntries(t.attributes.map((a) => [a.name, a.type]))]));
     expect(Object.keys(types).sort()).toEqual([...new Set(EVENTS.map((e) => e.type))].sort());
     expect(types.JourneyStarted).toMatchObject({ promisedBy: 'time', customerRef: 'string' });
-    expect(types.WorkStarted).toEqual({ activity: 'string', actor: 'string', priority: 'integer', urgent: 'boolean', 'attributes:activity': 'string' });
-    expect(types.WorkCompleted).toEqual({ activity: 'string', outcome: 'string', score: 'float' });
+    expect(types.WorkStarted).toEqual({ activity: 'string', actor: 'string', priority: 'integer', urgent: 'boolean', 'attributes:activity': 'string', occurredAt: 'string' });
+    expect(types.WorkCompleted).toEqual({ activity: 'string', outcome: 'string', score: 'float', occurredAt: 'string' });
   });
 
   it('the document check refuses a relationship to an undeclared object', async () => {

@@ -23,7 +23,8 @@ export const ACCESS: Record<Permission, readonly PrincipalKind[]> = {
   'workload:read': ['admin', 'analyst', 'department'],
   'stream:read': ['admin', 'analyst'],
   'audit:read': ['admin', 'auditor'],
-  'metrics:read': ['admin'],
+  // A scraper's credential: read-only, long-lived, and good for /metrics alone.
+  'metrics:read': ['admin', 'metrics'],
   'tokens:issue': ['admin'],
 };
 

@@ -5,6 +5,7 @@ export type Principal =
   | { kind: 'admin'; role: 'admin'; expiresAt: number }
   | { kind: 'analyst'; role: 'analyst'; expiresAt: number }
   | { kind: 'auditor'; role: 'auditor'; expiresAt: number }
+  | { kind: 'metrics'; role: 'metrics'; expiresAt: number }
   | { kind: 'department'; role: `department:${string}`; department: string; expiresAt: number }
   | { kind: 'customer'; role: 'customer'; journeyId: string; expiresAt: number };
 
@@ -19,6 +20,7 @@ export function principalFromClaims(role: unknown, journeyId: unknown, expiresAt
     case 'admin':
     case 'analyst':
     case 'auditor':
+    case 'metrics':
       if (journeyId !== undefined) return undefined;
       return { kind: r, role: r, expiresAt } as Principal;
     case 'customer':

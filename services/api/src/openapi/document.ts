@@ -2,6 +2,9 @@ import { z } from 'zod';
 import {
   AcceptedSchema,
   ChainVerificationSchema,
+  CLOUDEVENTS_BATCH_CONTENT_TYPE,
+  CLOUDEVENTS_CONTENT_TYPE,
+  CloudEventSchema,
   CustomerStatusSchema,
   DepartmentsSchema,
   HandoffAnalyticsSchema,
@@ -73,7 +76,7 @@ interface Operation {
   permission?: Permission;
   query?: z.ZodObject;
   pathId?: boolean;
-  body?: { schema: object; description: string };
+  body?: { schema: object; description: string; alsoAs?: Record<string, object> };
   ok: { status: number; description: string; content: Record<string, { schema: object }> };
   errors: number[];
 }
@@ -92,6 +95,11 @@ const OPERATIONS: Operation[] = [
     body: {
       description: 'One event, or an array of events',
       schema: { oneOf: [ref('JourneyEventInput'), { type: 'array', items: ref('JourneyEventInput'), minItems: 1, maxItems: 1000 }] },
+      // CloudEvents 1.0 structured mode (contracts/src/cloudevents.ts has the mapping).
+      alsoAs: {
+        [CLOUDEVENTS_CONTENT_TYPE]: { schema: ref('CloudEvent') },
+        [CLOUDEVENTS_BATCH_CONTENT_TYPE]: { schema: { type: 'array', items: ref('CloudEvent'), minItems: 1, maxItems: 1000 } },
+      },
     },
     ok: { status: 202, description: 'Every event was durably accepted by the bus', content: json('Accepted') },
     errors: [400, 401, 403, 409, 413, 415, 503],
@@ -248,7 +256,7 @@ const OPERATIONS: Operation[] = [
   {
     method: 'get',
     path: '/metrics',
-    summary: 'Prometheus metrics (admin token unless configured public)',
+    summary: 'Prometheus metrics (a metrics or admin token unless configured public)',
     permission: 'metrics:read',
     ok: { status: 200, description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } },
     errors: [401, 403],
@@ -258,6 +266,13 @@ const OPERATIONS: Operation[] = [
     path: '/api/openapi.json',
     summary: 'This document',
     ok: { status: 200, description: 'OpenAPI 3.1', content: { 'application/json': { schema: { type: 'object' } } } },
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/api/asyncapi.json',
+    summary: 'The bus contract: subjects, headers, payloads, dead letters, alerts, the status KV bucket',
+    ok: { status: 200, description: 'AsyncAPI 3.0, generated from the same zod contracts', content: { 'application/json': { schema: { type: 'object' } } } },
     errors: [],
   },
 ];
@@ -316,6 +331,7 @@ export function openApiDocument(): object {
   const schemas = Object.fromEntries(Object.entries(generated.schemas).map(([k, v]) => [k, stripSchemaKey(v)]));
   // The input schema is about requests: generate it on the input side (defaults optional).
   schemas.JourneyEventInput = stripSchemaKey(z.toJSONSchema(JourneyEventInputSchema, { target: 'draft-2020-12', io: 'input' }));
+  schemas.CloudEvent = stripSchemaKey(z.toJSONSchema(CloudEventSchema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }));
   schemas.TokenRequest = stripSchemaKey(z.toJSONSchema(TokenRequestSchema, { target: 'draft-2020-12', io: 'input' }));
 
   const paths: Record<string, Record<string, object>> = {};
@@ -348,7 +364,7 @@ export function openApiDocument(): object {
       description: [op.description, roles ? `Roles: ${roles.join(', ')}.` : 'Public.'].filter(Boolean).join('\n\n'),
       ...(parameters.length ? { parameters } : {}),
       ...(op.body
-        ? { requestBody: { required: true, description: op.body.description, content: { 'application/json': { schema: op.body.schema } } } }
+        ? { requestBody: { required: true, description: op.body.description, content: { 'application/json': { schema: op.body.schema }, ...op.body.alsoAs } } }
         : {}),
       responses,
       ...(op.permission ? { security: [{ bearer: [] }] } : { security: [] }),

@@ -1,5 +1,6 @@
 import express, { type Router } from 'express';
 import { BusUnavailableError, MAX_BATCH_BYTES, MAX_BATCH_EVENTS, publishValidated } from '@journeys/bus';
+import { CLOUDEVENTS_BATCH_CONTENT_TYPE, CLOUDEVENTS_CONTENT_TYPE, normaliseCloudEvents } from '@journeys/contracts';
 import type { AppDeps } from '../deps.ts';
 import { authenticate, authorize, principalOf } from '../auth/middleware.ts';
 import { HttpProblem } from '../problem.ts';
@@ -22,14 +23,24 @@ export function eventsRoutes(deps: AppDeps, metrics: ApiMetrics): Router {
     authorize('events:publish'),
     (req, _res, next) => {
       if (!req.is(JSON_TYPES)) {
-        throw new HttpProblem(415, 'unsupported-media-type', 'Send the events as JSON: Content-Type: application/json.');
+        throw new HttpProblem(415, 'unsupported-media-type', `Send the events as JSON: Content-Type: application/json (or ${CLOUDEVENTS_CONTENT_TYPE}, ${CLOUDEVENTS_BATCH_CONTENT_TYPE}).`);
       }
       next();
     },
     express.json({ limit: MAX_BATCH_BYTES, strict: true, type: JSON_TYPES }),
     async (req, res) => {
       const principal = principalOf(req);
-      const body: unknown = req.body;
+      // CloudEvents (structured JSON, one or a batch) become candidate envelopes, then take the native path.
+      const asCloudEvents = req.is([CLOUDEVENTS_CONTENT_TYPE, CLOUDEVENTS_BATCH_CONTENT_TYPE]);
+      if (asCloudEvents === CLOUDEVENTS_BATCH_CONTENT_TYPE && !Array.isArray(req.body)) {
+        throw new HttpProblem(400, 'invalid-request', `A ${CLOUDEVENTS_BATCH_CONTENT_TYPE} body is a JSON array of CloudEvents.`);
+      }
+      const converted = normaliseCloudEvents(req.body, { strict: typeof asCloudEvents === 'string' });
+      if (converted.problems.length > 0) {
+        metrics.eventsPublished.inc({ outcome: 'invalid' }, Array.isArray(req.body) ? req.body.length : 1);
+        throw new HttpProblem(400, 'invalid-request', `${converted.problems.length} problem(s) in the CloudEvents; nothing was published.`, { problems: converted.problems });
+      }
+      const body: unknown = converted.body;
       if (Array.isArray(body) && body.length > MAX_BATCH_EVENTS) {
         metrics.eventsPublished.inc({ outcome: 'invalid' }, body.length);
         throw new HttpProblem(

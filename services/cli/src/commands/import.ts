@@ -14,6 +14,7 @@ interface ImportFlags {
   strict?: boolean;
   json?: boolean;
   store?: string;
+  ocelObjectType?: string;
 }
 
 export function register(program: Command): void {
@@ -24,8 +25,9 @@ export function register(program: Command): void {
         'The whole file is parsed and validated before anything is appended (a malformed file imports nothing); ' +
         'event ids are deterministic, so an interrupted import is completed, and a finished one left unchanged, by running it again.',
     )
-    .argument('<file>', 'file.xes | file.xes.gz | file.csv | file.jsonl')
-    .option('--format <format>', 'xes | csv | jsonl (default: from the file name)')
+    .argument('<file>', 'file.xes | file.xes.gz | file.csv | file.jsonl | file.jsonocel')
+    .option('--format <format>', 'xes | csv | jsonl | ocel (default: from the file name; .jsonocel and .ocel.json are OCEL 2.0)')
+    .option('--ocel-object-type <type>', 'OCEL 2.0: the object type whose objects are the journeys (implies --format ocel; default journey)')
     .option('--case <column>', 'case id column (CSV)', 'case:concept:name')
     .option('--activity <key>', 'activity attribute/column', 'concept:name')
     .option('--timestamp <key>', 'timestamp attribute/column', 'time:timestamp')
@@ -42,6 +44,11 @@ export function register(program: Command): void {
       if (flags.format !== undefined && !(LOG_FORMATS as readonly string[]).includes(flags.format)) {
         throw new CliError(`--format must be one of ${LOG_FORMATS.join(', ')}`);
       }
+      if (flags.ocelObjectType !== undefined) {
+        if (flags.format !== undefined && flags.format !== 'ocel') throw new CliError('--ocel-object-type applies to --format ocel only');
+        if (flags.ocelObjectType.trim() === '') throw new CliError('--ocel-object-type needs an object type name');
+        flags.format = 'ocel';
+      }
       const batchSize = Number(flags.batchSize);
       if (!Number.isInteger(batchSize) || batchSize < 1) throw new CliError('--batch-size must be a positive integer');
       if (flags.delimiter !== undefined && flags.delimiter.length !== 1 && flags.delimiter !== '\\t') {
@@ -55,7 +62,8 @@ export function register(program: Command): void {
       const progress = phasedProgress('import');
       try {
         const result = await importLog(store, file, {
-          ...(flags.format !== undefined ? { format: flags.format as 'xes' | 'csv' | 'jsonl' } : {}),
+          ...(flags.format !== undefined ? { format: flags.format as 'xes' | 'csv' | 'jsonl' | 'ocel' } : {}),
+          ...(flags.ocelObjectType !== undefined ? { ocelObjectType: flags.ocelObjectType } : {}),
           columns: {
             case: flags.case!,
             activity: flags.activity!,

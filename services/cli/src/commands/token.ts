@@ -4,19 +4,20 @@ export function register(program: Command): void {
   program
     .command('token')
     .description('Print a signed access token for a role')
-    .requiredOption('--role <role>', 'analyst | auditor | admin | department:<name> | customer')
+    .requiredOption('--role <role>', 'analyst | auditor | admin | metrics | department:<name> | customer')
     .option('--journey <id>', 'the journey a customer token opens (customer only, required there)')
-    .option('--ttl <duration>', 'lifetime, e.g. 30m, 12h, 7d', '24h')
+    .option('--ttl <duration>', 'lifetime, e.g. 30m, 12h, 7d (default 24h; 365d for metrics, a scraper credential)')
     .addHelpText(
       'after',
       `
 The key is JOURNEY_AUTH_SECRET, or the one kept beside the embedded store (the same one
 \`journey serve\` uses). Examples:
   journey token --role analyst
+  journey token --role metrics          (Prometheus: /metrics only, one year)
   journey token --role "department:Claims Intake" --ttl 30d
   journey token --role customer --journey claim-42 --ttl 7d`,
     )
-    .action(async (opts: { role: string; journey?: string; ttl: string }) => {
+    .action(async (opts: { role: string; journey?: string; ttl?: string }) => {
       const { CliError } = await import('../errors.ts');
       const { departmentSlug, JourneyIdSchema, RoleSchema } = await import('@journeys/contracts');
       const { createAuth, parseDuration } = await import('@journeys/api');
@@ -30,7 +31,7 @@ The key is JOURNEY_AUTH_SECRET, or the one kept beside the embedded store (the s
       }
       const parsed = RoleSchema.safeParse(role);
       if (!parsed.success)
-        throw new CliError(`unknown role ${JSON.stringify(opts.role)}: use analyst, auditor, admin, department:<name> or customer`);
+        throw new CliError(`unknown role ${JSON.stringify(opts.role)}: use analyst, auditor, admin, metrics, department:<name> or customer`);
       if (parsed.data === 'customer') {
         if (opts.journey === undefined) throw new CliError('a customer token opens one journey: add --journey <id>');
         if (!JourneyIdSchema.safeParse(opts.journey).success)
@@ -40,7 +41,7 @@ The key is JOURNEY_AUTH_SECRET, or the one kept beside the embedded store (the s
       }
       let ttlSeconds: number;
       try {
-        ttlSeconds = parseDuration(opts.ttl);
+        ttlSeconds = parseDuration(opts.ttl ?? (parsed.data === 'metrics' ? '365d' : '24h'));
       } catch (err) {
         throw new CliError((err as Error).message);
       }
