@@ -415,7 +415,12 @@ async function natsConsumer(js: JetStreamClient, durable: string, options: { kee
   const toBusMessage = (m: JsMsg): BusMessage => ({
     subject: m.subject,
     data: m.data,
-    headers: headersToRecord(m.headers),
+    // decoded on first use: most messages are read for their Nats-Msg-Id only
+    get headers() {
+      const value = headersToRecord(m.headers);
+      Object.defineProperty(this, 'headers', { value });
+      return value;
+    },
     deliveryCount: m.info.deliveryCount,
     streamSeq: m.info.streamSequence,
     ack() {

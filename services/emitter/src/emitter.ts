@@ -3,7 +3,6 @@ import {
   CURRENT_SCHEMA_VERSION,
   departmentInboxPrefix,
   EventValidationError,
-  validateEvent,
   type EventData,
   type EventType,
   type JourneyEvent,
@@ -12,6 +11,7 @@ import {
 import {
   BusBackpressureError,
   BusUnavailableError,
+  checkEvent,
   connectNatsBus,
   natsBusFromConnection,
   plausibilityProblems,
@@ -166,7 +166,8 @@ export function createEmitter(options: EmitterOptions): Emitter {
       ...(causationId !== undefined ? { causationId } : {}),
     };
     const prefix = index === undefined ? '' : `[${index}]`;
-    const r = validateEvent(raw, { pathPrefix: prefix });
+    // an early check for good error messages at the source; ingest validates again at its trust boundary
+    const r = checkEvent(raw, { pathPrefix: prefix });
     if (!r.ok) return { problems: r.problems };
     const problems = plausibilityProblems(r.value, Date.now(), prefix);
     return problems.length > 0 ? { problems } : { event: r.value, problems: [] };

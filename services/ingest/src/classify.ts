@@ -1,14 +1,5 @@
-import {
-  CURRENT_SCHEMA_VERSION,
-  departmentSlug,
-  JourneyEventSchema,
-  MAX_EVENT_BYTES,
-  parseEventSubject,
-  validateEvent,
-  type JourneyEvent,
-  type ValidationProblem,
-} from '@journeys/contracts';
-import { HEADER_MSG_ID, plausibilityProblems, toText, type BusMessage, type DeadLetterInput } from '@journeys/bus';
+import { departmentSlug, parseEventSubject, type JourneyEvent, type ValidationProblem } from '@journeys/contracts';
+import { checkEvent, HEADER_MSG_ID, plausibilityProblems, toText, type BusMessage, type DeadLetterInput } from '@journeys/bus';
 
 // departments are few and every message names one: slugging (NFKD + regexes) once each is enough
 const slugs = new Map<string, string>();
@@ -69,12 +60,9 @@ export function classifyMessage(msg: Pick<BusMessage, 'subject' | 'data' | 'head
   };
   if (!subject) return letter('invalid_subject', [{ path: '', message: `subject ${msg.subject} is not journey.events.<department slug>.<type>`, code: 'invalid_subject' }], extra);
 
-  let event = fastPath(raw, msg.data.length);
-  if (!event) {
-    const checked = validateEvent(raw);
-    if (!checked.ok) return letter('invalid_event', checked.problems, extra);
-    event = checked.value;
-  }
+  const checked = checkEvent(raw, { wireBytes: msg.data.length });
+  if (!checked.ok) return letter('invalid_event', checked.problems, extra);
+  const event = checked.value;
 
   const checks: Array<[string, ValidationProblem[]]> = [];
   const expectedSlug = slugOf(event.department);
@@ -95,20 +83,4 @@ export function classifyMessage(msg: Pick<BusMessage, 'subject' | 'data' | 'head
   if (time.length > 0) checks.push(['implausible_time', time]);
   if (checks.length > 0) return letter(checks[0]![0], checks.flatMap(([, p]) => p), extra);
   return { ok: true, event };
-}
-
-/**
- * The common case in one zod pass (the store's validation takes the same shortcut): a
- * current-version event that parses as a whole is exactly what validateEvent returns
- * (upcasting the current version is the identity). Re-serialised, an event grows at most
- * about 5× its message bytes (`1e20` becomes 21 digits), so only a body within a sixth of
- * the limit skips the exact size check. Anything else goes through validateEvent for
- * upcasting and its full list of problems.
- */
-function fastPath(raw: unknown, bytes: number): JourneyEvent | undefined {
-  if (typeof raw !== 'object' || raw === null || (raw as { schemaVersion?: unknown }).schemaVersion !== CURRENT_SCHEMA_VERSION) return undefined;
-  const parsed = JourneyEventSchema.safeParse(raw);
-  if (!parsed.success) return undefined;
-  if (bytes * 6 > MAX_EVENT_BYTES && Buffer.byteLength(JSON.stringify(parsed.data), 'utf8') > MAX_EVENT_BYTES) return undefined;
-  return parsed.data;
 }
