@@ -200,7 +200,7 @@ export function createEmitter(options: EmitterOptions): Emitter {
         } catch (err) {
           if (!(err instanceof BusUnavailableError)) throw err;
           outcome = todo.map((e) => ({ id: e.id, ok: false, duplicate: false, error: { code: 'unavailable' as const, message: err.message } }));
-          if (!bus.isConnected() && closedForGood(bus)) throw err;
+          if (bus.isClosed()) throw err;
         }
         const retry: JourneyEvent[] = [];
         outcome.forEach((r, i) => {
@@ -271,10 +271,4 @@ export function createEmitter(options: EmitterOptions): Emitter {
       if (owned && busPromise) await (await busPromise.catch(() => undefined))?.close();
     },
   };
-}
-
-/** A bus whose connection was closed on purpose will not come back: stop retrying. */
-function closedForGood(bus: EventBus): boolean {
-  const nc = (bus as { connection?: { isClosed(): boolean } }).connection;
-  return bus.kind === 'in-process' || (nc !== undefined && nc.isClosed());
 }

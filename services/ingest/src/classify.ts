@@ -1,19 +1,8 @@
 import { departmentSlug, parseEventSubject, type JourneyEvent, type ValidationProblem } from '@journeys/contracts';
-import { checkEvent, HEADER_MSG_ID, plausibilityProblems, toText, type BusMessage, type DeadLetterInput } from '@journeys/bus';
+import { busMessageId, cachedSlug, checkEvent, HEADER_MSG_ID, plausibilityProblems, toText, type BusMessage, type DeadLetterInput } from '@journeys/bus';
+import { deadLetterOf, type LetterSource } from './letters.ts';
 
-// departments are few and every message names one: slugging (NFKD + regexes) once each is enough
-const slugs = new Map<string, string>();
-function slugOf(department: string): string {
-  let slug = slugs.get(department);
-  if (slug === undefined) {
-    slug = departmentSlug(department);
-    if (slugs.size > 10_000) slugs.clear();
-    slugs.set(department, slug);
-  }
-  return slug;
-}
-
-export type Classified = { ok: true; event: JourneyEvent } | { ok: false; letter: DeadLetterInput };
+export type Classified = { ok: true; event: JourneyEvent } | { ok: false; letter: DeadLetterInput; dedupeKey: string };
 
 /**
  * Decides whether one bus message may enter the store. In order, the first failing check
@@ -24,25 +13,16 @@ export type Classified = { ok: true; event: JourneyEvent } | { ok: false; letter
  *  - `department_mismatch`: the subject's slug is not the slug of the payload's department
  *    (a department publishing as another one);
  *  - `type_mismatch`: the subject's type is not the payload's `type`;
- *  - `msg_id_mismatch`: the `Nats-Msg-Id` header differs from the event id (deduplication would be wrong);
+ *  - `msg_id_mismatch`: the `Nats-Msg-Id` header is neither `<slug>:<id>` (see busMessageId) nor the
+ *    bare event id (deduplication would be wrong);
  *  - `implausible_time`: `occurredAt` more than 5 minutes in the future or before 1970 (see @journeys/bus plausibility).
  */
-export function classifyMessage(msg: Pick<BusMessage, 'subject' | 'data' | 'headers' | 'streamSeq' | 'deliveryCount'>, now: number = Date.now()): Classified {
+export function classifyMessage(msg: LetterSource & Pick<BusMessage, 'headers'>, now: number = Date.now()): Classified {
   const subject = parseEventSubject(msg.subject);
   const payload = toText(msg.data);
   const letter = (reason: string, problems: ValidationProblem[], extra: Partial<DeadLetterInput> = {}): Classified => ({
     ok: false,
-    letter: {
-      reason,
-      detail: problems.map((p) => `${p.path || '(root)'}: ${p.message}`).join('; '),
-      problems,
-      subject: msg.subject,
-      payload,
-      departmentSlug: subject?.departmentSlug ?? extra.departmentSlug ?? 'unknown',
-      streamSeq: msg.streamSeq,
-      deliveries: msg.deliveryCount,
-      ...extra,
-    },
+    ...deadLetterOf(msg, reason, problems, extra),
   });
 
   let raw: unknown;
@@ -65,7 +45,7 @@ export function classifyMessage(msg: Pick<BusMessage, 'subject' | 'data' | 'head
   const event = checked.value;
 
   const checks: Array<[string, ValidationProblem[]]> = [];
-  const expectedSlug = slugOf(event.department);
+  const expectedSlug = cachedSlug(event.department);
   if (expectedSlug !== subject.departmentSlug) {
     checks.push([
       'department_mismatch',
@@ -76,8 +56,11 @@ export function classifyMessage(msg: Pick<BusMessage, 'subject' | 'data' | 'head
     checks.push(['type_mismatch', [{ path: 'type', message: `published on ${msg.subject} (type ${subject.type}) but the event is a ${event.type}`, code: 'type_mismatch' }]]);
   }
   const msgId = msg.headers[HEADER_MSG_ID];
-  if (msgId !== undefined && msgId !== event.id) {
-    checks.push(['msg_id_mismatch', [{ path: 'id', message: `header ${HEADER_MSG_ID} ${msgId} differs from the event id ${event.id}`, code: 'msg_id_mismatch' }]]);
+  if (msgId !== undefined && msgId !== event.id && msgId !== busMessageId(subject.departmentSlug, event.id)) {
+    checks.push([
+      'msg_id_mismatch',
+      [{ path: 'id', message: `header ${HEADER_MSG_ID} ${msgId} is neither ${busMessageId(subject.departmentSlug, event.id)} nor the event id`, code: 'msg_id_mismatch' }],
+    ]);
   }
   const time = plausibilityProblems(event, now);
   if (time.length > 0) checks.push(['implausible_time', time]);

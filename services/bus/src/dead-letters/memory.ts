@@ -1,0 +1,44 @@
+import { dlqSubject } from '@journeys/contracts';
+import type { DeadLetter, DeadLetterInput } from '../bus.ts';
+import { buildDeadLetter, isPendingReplay, slugFilter } from './build.ts';
+import type { DeadLetterPage, DeadLetterQuery, DeadLetterStore, ReplayRecord } from './port.ts';
+
+/**
+ * Dead letters in memory: for unit tests of an in-process bus only. `journey serve` never
+ * uses it (its in-process bus keeps them in the store's file: `openSqliteDeadLetters`).
+ */
+export function memoryDeadLetters(): DeadLetterStore {
+  const letters: DeadLetter[] = [];
+  const keys = new Set<string>();
+  return {
+    async put(letter: DeadLetterInput, options = {}) {
+      if (options.dedupeKey !== undefined) {
+        if (keys.has(options.dedupeKey)) return;
+        keys.add(options.dedupeKey);
+      }
+      const body = buildDeadLetter(letter);
+      letters.push({ ...body, dlqSubject: dlqSubject(body.departmentSlug === 'unknown' ? undefined : body.departmentSlug), dlqSeq: letters.length + 1 });
+    },
+    async list(query: DeadLetterQuery = {}): Promise<DeadLetterPage> {
+      const limit = query.limit ?? 100;
+      const slug = slugFilter(query.department);
+      const out: DeadLetter[] = [];
+      for (const l of letters) {
+        if (l.dlqSeq <= (query.after ?? 0)) continue;
+        if (slug !== undefined && l.departmentSlug !== slug) continue;
+        if (query.reason !== undefined && l.reason !== query.reason) continue;
+        if (query.pendingOnly && !isPendingReplay(l)) continue;
+        if (out.length === limit) return { letters: out, next: out.at(-1)!.dlqSeq };
+        out.push({ ...l });
+      }
+      return { letters: out, next: null };
+    },
+    async markReplayed(dlqSeq: number, record: ReplayRecord) {
+      const l = letters[dlqSeq - 1];
+      if (l) l.replayed = record;
+    },
+    problems: async () => [],
+    describe: () => 'in memory (tests only)',
+    async close() {},
+  };
+}
