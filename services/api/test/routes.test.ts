@@ -318,6 +318,7 @@ describe('OpenAPI', () => {
       '/api/replay',
       '/api/audit/events',
       '/api/audit/verify',
+      '/api/dead-letters',
       '/healthz',
       '/readyz',
       '/metrics',

@@ -1,4 +1,4 @@
-import type { JourneyEvent, ValidationProblem } from '@journeys/contracts';
+import type { DeadLetterRecord, JourneyEvent, ValidationProblem } from '@journeys/contracts';
 import type { DeadLetterStore, ReplayRecord } from './dead-letters/port.ts';
 
 /**
@@ -214,3 +214,8 @@ export const DEFAULT_CONSUMER = 'journey-ingest';
 /** Limits of one HTTP ingress request (PRODUCT.md: one event or up to 1 000; at most 1 MB). */
 export const MAX_BATCH_EVENTS = 1000;
 export const MAX_BATCH_BYTES = 1_000_000;
+
+// The stored shape is the contracts' DeadLetterSchema (what GET /api/dead-letters documents).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _deadLetterMatchesContract: Same<DeadLetter, DeadLetterRecord> = true;
+void _deadLetterMatchesContract;

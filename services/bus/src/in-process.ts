@@ -22,7 +22,7 @@ export interface InProcessBusOptions {
   maxPending?: number;
   /**
    * Where dead letters go: `journey serve` passes the table in the embedded store's file
-   * (`openSqliteDeadLetters`); default in memory, for unit tests.
+   * (`openSqliteDeadLetters`); default in memory, for unit tests. Closed with the bus.
    */
   deadLetters?: DeadLetterStore;
 }
@@ -247,15 +247,14 @@ export function createInProcessBus(options: InProcessBusOptions = {}): InProcess
 
     isConnected: () => !closed,
     isClosed: () => closed,
-    problems: async () => (closed ? ['the in-process bus is closed'] : deadLetterStore.problems()),
+    problems: async () => (closed ? ['the bus is not connected (closed)'] : deadLetterStore.problems()),
     describe: () => 'in-process bus (NATS_URL is not set: events are not durable until ingested into the store)',
     pending: () => queue.size,
 
     async close() {
       closed = true;
       wake();
-      // the runtime owns (and closes) a store it passed in
-      if (!options.deadLetters) await deadLetterStore.close();
+      await deadLetterStore.close();
     },
   };
   return bus;

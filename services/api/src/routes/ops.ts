@@ -25,14 +25,16 @@ export async function checkReadiness(deps: AppDeps): Promise<Readiness> {
   const maxLag = deps.readyMaxLag ?? 1000;
   const storeOk = await withTimeout(deps.store.ping(), 2000, false);
   const head = storeOk ? await withTimeout(deps.store.headPosition(), 2000, null as number | null) : null;
-  const busOk = deps.bus.isConnected();
+  // connected, and its streams (JOURNEY_EVENTS, JOURNEY_DLQ) still there
+  const busProblems = await withTimeout(deps.bus.problems(), 2000, ['the bus did not answer within 2 s']);
+  const busOk = busProblems.length === 0;
   const position = deps.queries.position;
   const lag = head === null ? null : Math.max(0, head - position);
   const caughtUp = deps.projectionsCaughtUp?.() ?? true;
   const projectionsOk = caughtUp && lag !== null && lag <= maxLag;
   const reasons: string[] = [];
   if (!storeOk) reasons.push(`the ${deps.store.kind} event store is not reachable`);
-  if (!busOk) reasons.push(`the ${deps.bus.kind} bus is not connected`);
+  for (const problem of busProblems) reasons.push(`the ${deps.bus.kind} bus: ${problem}`);
   if (!caughtUp) reasons.push('the projections have not finished catching up with the store');
   if (lag === null) reasons.push('the projections position cannot be compared with the store');
   else if (!projectionsOk) reasons.push(`the projections are ${lag} events behind the store (at most ${maxLag} allowed)`);

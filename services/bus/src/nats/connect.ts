@@ -136,7 +136,7 @@ export async function natsBusFromConnection(
 
     isConnected,
     async problems() {
-      if (!isConnected()) return ['the NATS connection is down'];
+      if (!isConnected()) return ['the bus is not connected to NATS'];
       return streamProblems(await jsm());
     },
     isClosed: () => nc.isClosed(),
