@@ -65,11 +65,12 @@ const canConnect = (port: number) =>
     s.once('error', () => res(false));
   });
 
-export async function startLoopbackCluster(options: { dir: string; departments?: readonly string[] }): Promise<LoopbackCluster> {
+/** The departments are those of the rendered config file (DEFAULT_DEPARTMENTS unless re-rendered). */
+export async function startLoopbackCluster(options: { dir: string }): Promise<LoopbackCluster> {
   const dir = resolve(options.dir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tls = ensureLocalTls(join(dir, 'tls'));
-  const credentials = ensureCredentials(join(dir, 'credentials.env'), options.departments ?? DEFAULT_DEPARTMENTS);
+  const credentials = ensureCredentials(join(dir, 'credentials.env'), DEFAULT_DEPARTMENTS);
   const routePassword = `r${randomBytes(12).toString('hex')}`;
   const ports = await Promise.all(Array.from({ length: 9 }, freePort));
   const specs = [0, 1, 2].map((i) => ({ name: `nats-${i + 1}`, port: ports[i * 3]!, clusterPort: ports[i * 3 + 1]!, httpPort: ports[i * 3 + 2]! }));

@@ -34,6 +34,8 @@ export interface EmitterOptions {
   servers?: string | string[];
   user?: string;
   pass?: string;
+  /** CA file (PEM) to trust when the servers use TLS with a private CA (`servers` only). */
+  tlsCaFile?: string;
   /**
    * Inbox prefix of the connection the emitter opens (`servers`); default
    * `departmentInboxPrefix(department)` = `_INBOX_<slug>`, the only one a department's user
@@ -127,6 +129,7 @@ export function createEmitter(options: EmitterOptions): Emitter {
             servers: options.servers!,
             ...(options.user !== undefined ? { user: options.user } : {}),
             ...(options.pass !== undefined ? { pass: options.pass } : {}),
+            ...(options.tlsCaFile !== undefined ? { tlsCaFile: options.tlsCaFile } : {}),
             name: `journeys-emitter-${department}`,
             // the department's user may receive its acks only under its own inbox prefix
             inboxPrefix: options.inboxPrefix ?? departmentInboxPrefix(department),
