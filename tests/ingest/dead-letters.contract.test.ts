@@ -80,7 +80,7 @@ function sqliteHarness(): Harness {
 }
 
 function memoryHarness(): Harness {
-  return { name: 'in memory (tests)', async setup() {}, open: async () => memoryDeadLetters(), async teardown() {} };
+  return { name: 'in memory (tests)', async setup() {}, open: () => Promise.resolve(memoryDeadLetters()), async teardown() {} };
 }
 
 const letter = (reason: string, departmentSlug = 'intake', extra: Record<string, unknown> = {}) => ({

@@ -11,15 +11,16 @@ export function memoryDeadLetters(): DeadLetterStore {
   const letters: DeadLetter[] = [];
   const keys = new Set<string>();
   return {
-    async put(letter: DeadLetterInput, options = {}) {
+    put(letter: DeadLetterInput, options: { dedupeKey?: string } = {}) {
       if (options.dedupeKey !== undefined) {
-        if (keys.has(options.dedupeKey)) return;
+        if (keys.has(options.dedupeKey)) return Promise.resolve();
         keys.add(options.dedupeKey);
       }
       const body = buildDeadLetter(letter);
       letters.push({ ...body, dlqSubject: dlqSubject(body.departmentSlug === 'unknown' ? undefined : body.departmentSlug), dlqSeq: letters.length + 1 });
+      return Promise.resolve();
     },
-    async list(query: DeadLetterQuery = {}): Promise<DeadLetterPage> {
+    list(query: DeadLetterQuery = {}): Promise<DeadLetterPage> {
       const limit = query.limit ?? 100;
       const slug = slugFilter(query.department);
       const out: DeadLetter[] = [];
@@ -28,17 +29,18 @@ export function memoryDeadLetters(): DeadLetterStore {
         if (slug !== undefined && l.departmentSlug !== slug) continue;
         if (query.reason !== undefined && l.reason !== query.reason) continue;
         if (query.pendingOnly && !isPendingReplay(l)) continue;
-        if (out.length === limit) return { letters: out, next: out.at(-1)!.dlqSeq };
+        if (out.length === limit) return Promise.resolve({ letters: out, next: out.at(-1)!.dlqSeq });
         out.push({ ...l });
       }
-      return { letters: out, next: null };
+      return Promise.resolve({ letters: out, next: null });
     },
-    async markReplayed(dlqSeq: number, record: ReplayRecord) {
+    markReplayed(dlqSeq: number, record: ReplayRecord) {
       const l = letters[dlqSeq - 1];
       if (l) l.replayed = record;
+      return Promise.resolve();
     },
-    problems: async () => [],
+    problems: () => Promise.resolve([]),
     describe: () => 'in memory (tests only)',
-    async close() {},
+    close: () => Promise.resolve(),
   };
 }

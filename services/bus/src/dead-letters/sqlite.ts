@@ -54,11 +54,13 @@ export function openSqliteDeadLetters(options: SqliteDeadLetterOptions): DeadLet
   };
 
   return {
-    async put(letter: DeadLetterInput, putOptions = {}) {
+    // better-sqlite3 is synchronous: each call is done when it returns
+    put(letter: DeadLetterInput, putOptions: { dedupeKey?: string } = {}) {
       const body = buildDeadLetter(letter);
       insert.run(putOptions.dedupeKey ?? null, body.departmentSlug, body.reason, JSON.stringify(body));
+      return Promise.resolve();
     },
-    async list(query: DeadLetterQuery = {}): Promise<DeadLetterPage> {
+    list(query: DeadLetterQuery = {}): Promise<DeadLetterPage> {
       const limit = query.limit ?? 100;
       const letters: DeadLetter[] = [];
       let after = query.after ?? 0;
@@ -69,23 +71,24 @@ export function openSqliteDeadLetters(options: SqliteDeadLetterOptions): DeadLet
           after = row.seq;
           const letter = toLetter(row);
           if (query.pendingOnly && !isPendingReplay(letter)) continue;
-          if (letters.length === limit) return { letters, next: letters.at(-1)!.dlqSeq };
+          if (letters.length === limit) return Promise.resolve({ letters, next: letters.at(-1)!.dlqSeq });
           letters.push(letter);
         }
-        if (rows.length <= limit) return { letters, next: null };
+        if (rows.length <= limit) return Promise.resolve({ letters, next: null });
       }
     },
-    async markReplayed(dlqSeq: number, record: ReplayRecord) {
+    markReplayed(dlqSeq: number, record: ReplayRecord) {
       mark.run(JSON.stringify(record), dlqSeq);
+      return Promise.resolve();
     },
-    async problems() {
-      return closed ? ['the dead-letter table is closed'] : [];
-    },
+    problems: () => Promise.resolve(closed ? ['the dead-letter table is closed'] : []),
     describe: () => `table journey_dead_letters in ${options.path}`,
-    async close() {
-      if (closed) return;
-      closed = true;
-      db.close();
+    close() {
+      if (!closed) {
+        closed = true;
+        db.close();
+      }
+      return Promise.resolve();
     },
   };
 }

@@ -117,8 +117,8 @@ export async function natsBusFromConnection(
     js,
     manager: jsm,
     ensureStreams: ensure,
-    publish: publishing.publish,
-    publishRaw: publishing.publishRaw,
+    publish: (events, publishOptions) => publishing.publish(events, publishOptions),
+    publishRaw: (subject, payload, publishOptions) => publishing.publishRaw(subject, payload, publishOptions),
 
     async consumer(consumerOptions: ConsumerOptions = {}): Promise<BusConsumer> {
       if (nc.isClosed()) throw new BusUnavailableError('the NATS connection is closed');
