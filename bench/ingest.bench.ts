@@ -38,7 +38,7 @@ const RATE = 2000;
 const LATENCY_SECONDS = quick ? 5 : 20;
 const TARGET_E2E = 20_000;
 const TARGET_RATIO = 0.7;
-const TARGET_P99_MS = 50;
+const TARGET_P99_MS = 25;
 const DEPARTMENTS = ['Intake', 'Assessment', 'Billing', 'Legal', 'Support'];
 // ingest's default pino logger reads LOG_LEVEL
 process.env.LOG_LEVEL ??= 'warn';
@@ -258,7 +258,9 @@ async function latency(url: string, dir: string, rate: number, seconds: number, 
   const committed = new Map<string, number>();
   const store = timedStore(getSQLiteEventStore({ path: join(dir, `latency-${tag}.db`) }), committed);
   const ingest = await startIngest({ bus, store, batchSize: 2000, consumer: { durable: 'ingest-latency' } });
-  const emitter = createEmitter({ department: 'Intake', bus });
+  // a buffer deep enough for the whole run: on a loaded machine the steady rate is then
+  // measured as the latency it causes, instead of the bench failing with back-pressure
+  const emitter = createEmitter({ department: 'Intake', bus, maxPending: 1_000_000 });
   const started = new Map<string, number>();
   const total = rate * seconds;
   const perTick = rate / 100;

@@ -41,7 +41,7 @@ const quick = process.argv.includes('--quick');
 const MINUTES = Number(arg('minutes') ?? (quick ? 0.5 : 10));
 const RATE = Number(arg('rate') ?? (quick ? 1000 : 2000));
 const SSE_CLIENTS = 50;
-const TARGET_P99_MS = 50;
+const TARGET_P99_MS = 25;
 const TARGET_RSS_GROWTH = 1.5;
 const command = `pnpm bench soak${quick ? ' --quick' : ''}${arg('minutes') ? ` --minutes=${MINUTES}` : ''}${arg('rate') ? ` --rate=${RATE}` : ''}`;
 

@@ -10,3 +10,4 @@ export * from './api.ts';
 export * from './json-schema.ts';
 export * from './cloudevents.ts';
 export * from './dead-letters.ts';
+export * from './dead-letter.ts';

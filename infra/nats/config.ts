@@ -21,7 +21,7 @@ export interface NatsConfigOptions {
   ingestUser?: string;
   /** Client port; omitted: set on the command line (`-p`). */
   port?: number;
-  /** JetStream store dir; omitted: set on the command line (`-sd`). */
+  /** JetStream store dir (`$VARIABLE`: read from the environment); omitted: set on the command line (`-sd`). */
   storeDir?: string;
   /** Literal passwords (tests only); otherwise `$JOURNEY_NATS_PASSWORD_*` variables. */
   passwords?: Record<string, string>;
@@ -54,7 +54,7 @@ export function renderNatsConfig(options: NatsConfigOptions): string {
   return `# Journeys nats-server configuration (rendered by infra/nats/config.ts: edit the department list there).
 ${options.port !== undefined ? `port: ${options.port}\n` : ''}
 jetstream {
-${options.storeDir !== undefined ? `  store_dir: ${q(options.storeDir)}\n` : ''}  max_file_store: 64GB
+${options.storeDir !== undefined ? `  store_dir: ${options.storeDir.startsWith('$') ? options.storeDir : q(options.storeDir)}\n` : ''}  max_file_store: 64GB
   max_memory_store: 256MB
 }
 

@@ -62,6 +62,7 @@ const ROUTES: RouteCase[] = [
   { name: 'audit events', method: 'GET', path: '/api/audit/events', expect: [401, 403, 403, 403, 403, 200, 200] },
   { name: 'audit verify', method: 'GET', path: '/api/audit/verify', expect: [401, 403, 403, 403, 403, 200, 200] },
   { name: 'issue token', method: 'POST', path: '/api/tokens', body: () => ({ role: 'customer', journeyId: JOURNEY, ttl: '1h' }), expect: [401, 403, 403, 403, 403, 403, 201] },
+  { name: 'dead letters', method: 'GET', path: '/api/dead-letters', expect: [401, 403, 403, 403, 403, 403, 200] },
   { name: 'metrics', method: 'GET', path: '/metrics', expect: [401, 403, 403, 403, 403, 403, 200] },
   { name: 'liveness', method: 'GET', path: '/healthz', expect: [200, 200, 200, 200, 200, 200, 200] },
   { name: 'readiness', method: 'GET', path: '/readyz', expect: [200, 200, 200, 200, 200, 200, 200] },

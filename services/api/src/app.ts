@@ -11,6 +11,7 @@ import { asyncApiDocument } from './openapi/asyncapi.ts';
 import { HttpProblem, problemHandler } from './problem.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { deadLetterRoutes } from './routes/dead-letters.ts';
 import { statusCors } from './routes/cors.ts';
 import { eventsRoutes } from './routes/events.ts';
 import { customerStatusRoute, journeysRoutes } from './routes/journeys.ts';
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps): JourneysApp {
   app.use(journeysRoutes(deps, cursors));
   app.use(analyticsRoutes(deps));
   app.use(auditRoutes(deps, cursors));
+  app.use(deadLetterRoutes(deps, cursors));
   app.use(tokenRoutes(deps));
   app.use(viewerRoutes(deps.viewerDir));
 

@@ -62,6 +62,15 @@ export const AuditQuerySchema = z.strictObject({
   limit: limit(1000, 100),
 });
 
+/** GET /api/dead-letters (admin). */
+export const DeadLetterQuerySchema = z.strictObject({
+  department: z.string().min(1).max(128).optional().describe('a department name or slug'),
+  reason: z.string().min(1).max(64).optional().describe('e.g. invalid_event, department_mismatch, id_conflict, max_deliveries'),
+  pending: bool.optional().describe('true: only letters not yet re-driven into the store'),
+  cursor: cursor.optional(),
+  limit: limit(1000, 100),
+});
+
 /** Status and stream routes also accept the token in the query (EventSource, widgets). */
 export const TokenQuerySchema = z.strictObject({
   token: z.string().max(4096).optional().describe('the token, for clients that cannot set Authorization'),

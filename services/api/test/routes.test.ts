@@ -337,6 +337,7 @@ describe('OpenAPI', () => {
       '/api/replay',
       '/api/audit/events',
       '/api/audit/verify',
+      '/api/dead-letters',
       '/healthz',
       '/readyz',
       '/metrics',

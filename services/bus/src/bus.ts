@@ -1,4 +1,5 @@
-import type { JourneyEvent, ValidationProblem } from '@journeys/contracts';
+import type { DeadLetterRecord, JourneyEvent, ValidationProblem } from '@journeys/contracts';
+import type { DeadLetterStore, ReplayRecord } from './dead-letters/port.ts';
 
 /**
  * The event bus: where departments' events go before the ingest service appends them to
@@ -33,17 +34,32 @@ export interface EventBus {
   consumer(options?: ConsumerOptions): Promise<BusConsumer>;
 
   /**
-   * Sends a rejected message to the dead-letter queue (`JOURNEY_DLQ` on
-   * `journey.dlq.<department slug>`). Resolves once durably stored. `dedupeKey` makes a
-   * repeated dead-lettering of the same message (after a crash) count once.
+   * Where this bus keeps its dead letters, durably: `JOURNEY_DLQ` on NATS; on the
+   * in-process bus the table the runtime gives it in the embedded store's file.
+   */
+  readonly deadLetterStore: DeadLetterStore;
+
+  /**
+   * Sends a rejected message to the dead-letter queue (`journey.dlq.<department slug>`):
+   * `deadLetterStore.put`. Resolves once durably stored. `dedupeKey` makes a repeated
+   * dead-lettering of the same message (after a crash) count once.
    */
   deadLetter(letter: DeadLetterInput, options?: { dedupeKey?: string }): Promise<void>;
 
-  /** Reads dead letters, oldest first (for tests and operators). */
+  /** Reads dead letters, oldest first (tests and tools; pages: `deadLetterStore.list`). */
   deadLetters(options?: { limit?: number; department?: string }): Promise<DeadLetter[]>;
 
-  /** Connected right now (for /readyz). The in-process bus is always connected until closed. */
+  /** Connected right now. The in-process bus is always connected until closed. */
   isConnected(): boolean;
+
+  /**
+   * What keeps the bus from working right now, for /readyz: disconnected, or a stream
+   * (`JOURNEY_EVENTS`, `JOURNEY_DLQ`) missing. Empty when ready.
+   */
+  problems(): Promise<string[]>;
+
+  /** Closed for good (by `close()` or its owner): retrying will not help. */
+  isClosed(): boolean;
 
   /** A short human description for start-up logs, e.g. `NATS JetStream at nats://…`. */
   describe(): string;
@@ -113,6 +129,8 @@ export interface ConsumerOptions {
 }
 
 export interface BusConsumer {
+  /** Deliveries the bus makes before giving a message up (ingest dead-letters it on the one before). */
+  readonly maxDeliver: number;
   /** Waits up to `expiresMs` for up to `max` messages; resolves with what arrived (possibly none). */
   fetch(options: { max: number; expiresMs: number }): Promise<BusMessage[]>;
   close(): Promise<void>;
@@ -182,6 +200,8 @@ export interface DeadLetter {
   /** The DLQ subject (`journey.dlq.<slug>`) and its sequence in `JOURNEY_DLQ` (or the in-memory list). */
   dlqSubject: string;
   dlqSeq: number;
+  /** Set once `journey dlq replay` re-drove it: when, and how it ended. */
+  replayed?: ReplayRecord;
 }
 
 /** Headers every bus message may carry. */
@@ -194,3 +214,8 @@ export const DEFAULT_CONSUMER = 'journey-ingest';
 /** Limits of one HTTP ingress request (PRODUCT.md: one event or up to 1 000; at most 1 MB). */
 export const MAX_BATCH_EVENTS = 1000;
 export const MAX_BATCH_BYTES = 1_000_000;
+
+// The stored shape is the contracts' DeadLetterSchema (what GET /api/dead-letters documents).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _deadLetterMatchesContract: Same<DeadLetter, DeadLetterRecord> = true;
+void _deadLetterMatchesContract;

@@ -1,11 +1,12 @@
-import { departmentSlug, dlqSubject, type JourneyEvent } from '@journeys/contracts';
+import type { JourneyEvent } from '@journeys/contracts';
+import { memoryDeadLetters } from './dead-letters/memory.ts';
+import type { DeadLetterStore } from './dead-letters/port.ts';
 import {
   BusUnavailableError,
   HEADER_MSG_ID,
   type BusConsumer,
   type BusMessage,
   type ConsumerOptions,
-  type DeadLetter,
   type DeadLetterInput,
   type EventBus,
   type PublishOptions,
@@ -19,8 +20,11 @@ export interface InProcessBusOptions {
   duplicateWindowMs?: number;
   /** Messages waiting for ingest before publishing is refused (back-pressure); default 100 000. */
   maxPending?: number;
-  /** Dead letters kept (oldest dropped first, counted in `droppedDeadLetters`); default 10 000. */
-  maxDeadLetters?: number;
+  /**
+   * Where dead letters go: `journey serve` passes the table in the embedded store's file
+   * (`openSqliteDeadLetters`); default in memory, for unit tests. Closed with the bus.
+   */
+  deadLetters?: DeadLetterStore;
 }
 
 interface Entry {
@@ -41,8 +45,6 @@ export interface InProcessBus extends EventBus {
   readonly kind: 'in-process';
   /** Messages published and not yet acked. */
   pending(): number;
-  /** Dead letters pushed out of the bounded list. */
-  droppedDeadLetters(): number;
 }
 
 /**
@@ -54,15 +56,11 @@ export interface InProcessBus extends EventBus {
 export function createInProcessBus(options: InProcessBusOptions = {}): InProcessBus {
   const windowMs = options.duplicateWindowMs ?? DUPLICATE_WINDOW_MS;
   const maxPending = options.maxPending ?? 100_000;
-  const maxDeadLetters = options.maxDeadLetters ?? 10_000;
+  const deadLetterStore = options.deadLetters ?? memoryDeadLetters();
 
   const queue = new Map<number, Entry>(); // insertion order = stream order
   const seenIds = new Map<string, { seq: number; at: number }>();
-  const dead: DeadLetter[] = [];
-  const deadKeys = new Map<string, number>();
-  let dropped = 0;
   let seq = 0;
-  let dlqSeq = 0;
   let closed = false;
   let waiters: Array<() => void> = [];
   let settings: ConsumerSettings & Pick<ConsumerOptions, 'onExhausted'> = consumerSettings();
@@ -189,8 +187,8 @@ export function createInProcessBus(options: InProcessBusOptions = {}): InProcess
       if (closed) return Promise.reject(new BusUnavailableError('the in-process bus is closed'));
       return Promise.resolve(
         events.map((event) => {
-          const { subject, data } = encodeEvent(event);
-          return { ...put(subject, data, event.id, {}), id: event.id };
+          const { subject, msgId, data } = encodeEvent(event);
+          return { ...put(subject, data, msgId, {}), id: event.id };
         }),
       );
     },
@@ -208,6 +206,7 @@ export function createInProcessBus(options: InProcessBusOptions = {}): InProcess
       settings = { ...consumerSettings(options), onExhausted: options.onExhausted };
       let open = true;
       return Promise.resolve({
+        maxDeliver: settings.maxDeliver,
         async fetch({ max, expiresMs }) {
           const deadline = Date.now() + expiresMs;
           for (;;) {
@@ -235,51 +234,27 @@ export function createInProcessBus(options: InProcessBusOptions = {}): InProcess
       });
     },
 
+    deadLetterStore,
+
     deadLetter(letter: DeadLetterInput, options = {}) {
       if (closed) return Promise.reject(new BusUnavailableError('the in-process bus is closed'));
-      if (options.dedupeKey !== undefined && deadKeys.has(options.dedupeKey)) return Promise.resolve();
-      const slug = letter.departmentSlug ?? 'unknown';
-      const stored: DeadLetter = {
-        reason: letter.reason,
-        ...(letter.detail !== undefined ? { detail: letter.detail } : {}),
-        problems: letter.problems ?? [],
-        subject: letter.subject,
-        payload: letter.payload,
-        departmentSlug: slug,
-        ...(letter.eventId !== undefined ? { eventId: letter.eventId } : {}),
-        ...(letter.streamSeq !== undefined ? { streamSeq: letter.streamSeq } : {}),
-        ...(letter.deliveries !== undefined ? { deliveries: letter.deliveries } : {}),
-        deadLetteredAt: new Date().toISOString(),
-        dlqSubject: dlqSubject(slug === 'unknown' ? undefined : slug),
-        dlqSeq: ++dlqSeq,
-      };
-      dead.push(stored);
-      if (options.dedupeKey !== undefined) deadKeys.set(options.dedupeKey, stored.dlqSeq);
-      while (dead.length > maxDeadLetters) {
-        dead.shift();
-        dropped++;
-      }
-      if (deadKeys.size > maxDeadLetters * 2) {
-        for (const key of [...deadKeys.keys()].slice(0, maxDeadLetters)) deadKeys.delete(key);
-      }
-      return Promise.resolve();
+      return deadLetterStore.put(letter, options);
     },
 
-    deadLetters(options = {}) {
-      const slug = options.department !== undefined ? departmentSlug(options.department) : undefined;
-      const matching = slug === undefined ? dead : dead.filter((d) => d.departmentSlug === slug);
-      return Promise.resolve(matching.slice(0, options.limit ?? matching.length).map((d) => ({ ...d })));
+    async deadLetters(options = {}) {
+      return (await deadLetterStore.list({ limit: options.limit ?? 1_000_000, ...(options.department !== undefined ? { department: options.department } : {}) })).letters;
     },
 
     isConnected: () => !closed,
+    isClosed: () => closed,
+    problems: async () => (closed ? ['the bus is not connected (closed)'] : deadLetterStore.problems()),
     describe: () => 'in-process bus (NATS_URL is not set: events are not durable until ingested into the store)',
     pending: () => queue.size,
-    droppedDeadLetters: () => dropped,
 
-    close() {
+    async close() {
       closed = true;
       wake();
-      return Promise.resolve();
+      await deadLetterStore.close();
     },
   };
   return bus;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createInProcessBus, publishValidated, validateBatch, MAX_BATCH_EVENTS } from './index.ts';
+import { createInProcessBus, memoryDeadLetters, publishValidated, validateBatch, MAX_BATCH_EVENTS } from './index.ts';
 
 const input = (extra: Record<string, unknown> = {}) => ({ type: 'WorkStarted', journeyId: 'claim-1', department: 'V5 3rd', data: { activity: 'Assess' }, ...extra });
 
@@ -64,10 +64,10 @@ describe('the in-process bus', () => {
     expect(bus.pending()).toBe(0);
   });
 
-  it('keeps a bounded list of dead letters', async () => {
-    const bus = createInProcessBus({ maxDeadLetters: 3 });
+  it('keeps its dead letters in the store it is given', async () => {
+    const store = memoryDeadLetters();
+    const bus = createInProcessBus({ deadLetters: store });
     for (let i = 0; i < 5; i++) await bus.deadLetter({ reason: `r${i}`, subject: 's', payload: 'p', departmentSlug: 'intake' });
-    expect((await bus.deadLetters()).map((l) => l.reason)).toEqual(['r2', 'r3', 'r4']);
-    expect(bus.droppedDeadLetters()).toBe(2);
+    expect((await store.list()).letters.map((l) => l.reason)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
   });
 });

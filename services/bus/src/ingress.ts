@@ -2,12 +2,12 @@ import { v7 as uuidv7 } from 'uuid';
 import {
   CURRENT_SCHEMA_VERSION,
   departmentSlug,
-  validateEvent,
   type JourneyEvent,
   type ValidationProblem,
 } from '@journeys/contracts';
 import { BusUnavailableError, MAX_BATCH_EVENTS, type EventBus, type PublishOptions, type PublishResult } from './bus.ts';
 import { plausibilityProblems } from './plausibility.ts';
+import { checkEvent } from './check.ts';
 
 /**
  * Fills what a producer may leave out: `id` (UUIDv7), `occurredAt` (now) and
@@ -52,7 +52,7 @@ export function validateBatch(
   const seen = new Map<string, number>();
   inputs.forEach((input, i) => {
     const prefix = many ? `[${i}]` : '';
-    const r = validateEvent(completeEvent(input, now), { pathPrefix: prefix });
+    const r = checkEvent(completeEvent(input, now), { pathPrefix: prefix });
     if (!r.ok) {
       problems.push(...r.problems);
       return;

@@ -6,7 +6,8 @@ import { connectNatsBus, type NatsBusOptions } from './nats.ts';
  * The bus the product runs on: NATS JetStream when `natsUrl` (default `NATS_URL`) is set,
  * otherwise the in-process bus. The caller announces which one it got (`bus.describe()`),
  * as PRODUCT.md asks. Credentials may sit in the URL (`nats://user:pass@host:4222`) or in
- * `NATS_USER` / `NATS_PASSWORD`; `NATS_STREAM_REPLICAS` sets the streams' replicas (3 on a cluster).
+ * `NATS_USER` / `NATS_PASSWORD`; `NATS_STREAM_REPLICAS` sets the streams' replicas (3 on a cluster);
+ * `NATS_TLS_CA` names the CA file to trust when the servers use TLS with a private CA.
  */
 export async function openBus(
   natsUrl: string | undefined = process.env.NATS_URL,
@@ -20,12 +21,14 @@ export async function openBus(
   // on the 3-node cluster (infra/compose/nats-cluster.yml) streams keep 3 replicas
   const replicas = Number(process.env.NATS_STREAM_REPLICAS ?? '');
   const streams = nats.streams ?? (Number.isInteger(replicas) && replicas > 0 ? { replicas } : undefined);
+  const tlsCaFile = nats.tlsCaFile ?? (process.env.NATS_TLS_CA || undefined);
   return connectNatsBus({
     ...nats,
     servers: fromUrl.servers,
     ...(user !== undefined ? { user } : {}),
     ...(pass !== undefined ? { pass } : {}),
     ...(streams ? { streams } : {}),
+    ...(tlsCaFile !== undefined ? { tlsCaFile } : {}),
   });
 }
 

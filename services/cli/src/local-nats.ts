@@ -1,10 +1,18 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { DEFAULT_DEPARTMENTS, renderNatsConfig } from '../../../infra/nats/config.ts';
+import { ensureCredentials } from '../../../infra/nats/credentials.ts';
 
 export interface LocalNats {
+  /** For ingest and the API: the `ingest` service user's credentials in the URL. */
   url: string;
+  /** The same without credentials, for messages. */
+  displayUrl: string;
+  /** user (`ingest`, department slugs) → password, also in `credentialsFile`. */
+  passwords: ReadonlyMap<string, string>;
+  credentialsFile: string;
   pid: number;
   dataDir: string;
   stop(): Promise<void>;
@@ -47,17 +55,25 @@ function canConnect(port: number): Promise<boolean> {
 }
 
 /**
- * Starts a JetStream nats-server on loopback for `journey demo` (the same flags as
- * infra/scripts/nats-dev.ts without auth): port 4222 when free, else any free port. It is
- * stopped by `stop()`, and killed if this process exits without calling it.
+ * Starts a JetStream nats-server on loopback for `journey demo`, as infra/scripts/nats-dev.ts
+ * does: never anonymous, with the permission model of infra/nats/config.ts (a user per
+ * department, publishing only under `journey.events.<slug>.>`, and the `ingest` service
+ * user), passwords generated once into `<dataDir>/credentials.env` (0600). Port 4222 when
+ * free, else any free port. It is stopped by `stop()`, and killed if this process exits
+ * without calling it.
  */
-export async function startLocalNats(options: { dataDir: string; port?: number }): Promise<LocalNats> {
+export async function startLocalNats(options: { dataDir: string; port?: number; departments?: readonly string[] }): Promise<LocalNats> {
   const bin = natsServerBinary();
   if (!bin) throw new Error('nats-server is not installed');
   const dataDir = resolve(options.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const departments = [...(options.departments ?? DEFAULT_DEPARTMENTS)];
+  const credentials = ensureCredentials(join(dataDir, 'credentials.env'), departments);
+  const configFile = join(dataDir, 'nats-server.conf');
+  writeFileSync(configFile, renderNatsConfig({ departments }), { mode: 0o600 });
   const port = options.port ?? ((await portFree(4222)) ? 4222 : await anyFreePort());
-  const child: ChildProcess = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dataDir, 'jetstream')], {
+  const child: ChildProcess = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dataDir, 'jetstream'), '-c', configFile], {
+    env: { ...process.env, ...credentials.env },
     stdio: ['ignore', 'ignore', 'pipe'],
     // Its own process group: a terminal's Ctrl-C reaches us, and we stop it after draining.
     detached: true,
@@ -83,8 +99,12 @@ export async function startLocalNats(options: { dataDir: string; port?: number }
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  const ingest = encodeURIComponent(credentials.passwords.get('ingest')!);
   return {
-    url: `nats://127.0.0.1:${port}`,
+    url: `nats://ingest:${ingest}@127.0.0.1:${port}`,
+    displayUrl: `nats://127.0.0.1:${port}`,
+    passwords: credentials.passwords,
+    credentialsFile: credentials.file,
     pid: child.pid!,
     dataDir,
     async stop() {

@@ -5,10 +5,11 @@ import { dirname, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { createApp, createAuth, registerProcessMetrics, type Auth, type JourneysApp, type RateLimits } from '@journeys/api';
-import { openBus, startStatusKvPublisher, statusKvSettingsFromEnv, type EventBus, type NatsBus } from '@journeys/bus';
+import { startStatusKvPublisher, statusKvSettingsFromEnv, type EventBus, type NatsBus } from '@journeys/bus';
 import { openEventStore, type EventStore } from '@journeys/event-store';
 import { startIngest, type IngestHandle } from '@journeys/ingest';
 import { createProjectionRunner, type JourneyQueries, type ProjectionRunner } from '@journeys/projections';
+import { openConfiguredBus, deadLetterFile } from './dead-letters.ts';
 import { loadConfig, projectionCheckpointDir, resolveAuthSecret, type AuthSecret, type JourneyConfig } from './config.ts';
 
 export interface RuntimeOptions {
@@ -96,7 +97,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     cleanups.push(() => store.close());
     if (!(await store.ping())) throw new Error(`the event store ${describeStore(config)} is not reachable`);
 
-    const bus = await openBus(config.natsUrl);
+    const bus = await openConfiguredBus(config);
     cleanups.push(() => bus.close());
 
     const registry = new Registry();
@@ -156,7 +157,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     announce(`journeys: event store ${describeStore(config)}`);
     announce(
       bus.kind === 'in-process'
-        ? 'journeys: bus: in-process (NATS_URL is not set; events waiting for ingest live in memory only)'
+        ? `journeys: bus: in-process (NATS_URL is not set; events waiting for ingest live in memory only; dead letters are kept in ${deadLetterFile(config)})`
         : `journeys: bus: ${bus.describe()}`,
     );
     if (authSecret.source === 'env') announce('journeys: tokens signed with JOURNEY_AUTH_SECRET');

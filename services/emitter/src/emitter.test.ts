@@ -14,7 +14,8 @@ describe('the emitter SDK on the in-process bus', () => {
     const consumer = await bus.consumer();
     const [msg] = await consumer.fetch({ max: 1, expiresMs: 100 });
     expect(msg!.subject).toBe('journey.events.v5-3rd.JourneyStarted');
-    expect(msg!.headers['Nats-Msg-Id']).toBe(r.id);
+    // the deduplication key is scoped by department (one cannot squat another's ids)
+    expect(msg!.headers['Nats-Msg-Id']).toBe(`v5-3rd:${r.id}`);
   });
 
   it('lets the caller choose id and occurredAt, and counts a retry with the same id once', async () => {

@@ -3,7 +3,6 @@ import {
   CURRENT_SCHEMA_VERSION,
   departmentInboxPrefix,
   EventValidationError,
-  validateEvent,
   type EventData,
   type EventType,
   type JourneyEvent,
@@ -12,6 +11,7 @@ import {
 import {
   BusBackpressureError,
   BusUnavailableError,
+  checkEvent,
   connectNatsBus,
   natsBusFromConnection,
   plausibilityProblems,
@@ -34,6 +34,8 @@ export interface EmitterOptions {
   servers?: string | string[];
   user?: string;
   pass?: string;
+  /** CA file (PEM) to trust when the servers use TLS with a private CA (`servers` only). */
+  tlsCaFile?: string;
   /**
    * Inbox prefix of the connection the emitter opens (`servers`); default
    * `departmentInboxPrefix(department)` = `_INBOX_<slug>`, the only one a department's user
@@ -127,6 +129,7 @@ export function createEmitter(options: EmitterOptions): Emitter {
             servers: options.servers!,
             ...(options.user !== undefined ? { user: options.user } : {}),
             ...(options.pass !== undefined ? { pass: options.pass } : {}),
+            ...(options.tlsCaFile !== undefined ? { tlsCaFile: options.tlsCaFile } : {}),
             name: `journeys-emitter-${department}`,
             // the department's user may receive its acks only under its own inbox prefix
             inboxPrefix: options.inboxPrefix ?? departmentInboxPrefix(department),
@@ -166,7 +169,8 @@ export function createEmitter(options: EmitterOptions): Emitter {
       ...(causationId !== undefined ? { causationId } : {}),
     };
     const prefix = index === undefined ? '' : `[${index}]`;
-    const r = validateEvent(raw, { pathPrefix: prefix });
+    // an early check for good error messages at the source; ingest validates again at its trust boundary
+    const r = checkEvent(raw, { pathPrefix: prefix });
     if (!r.ok) return { problems: r.problems };
     const problems = plausibilityProblems(r.value, Date.now(), prefix);
     return problems.length > 0 ? { problems } : { event: r.value, problems: [] };
@@ -199,7 +203,7 @@ export function createEmitter(options: EmitterOptions): Emitter {
         } catch (err) {
           if (!(err instanceof BusUnavailableError)) throw err;
           outcome = todo.map((e) => ({ id: e.id, ok: false, duplicate: false, error: { code: 'unavailable' as const, message: err.message } }));
-          if (!bus.isConnected() && closedForGood(bus)) throw err;
+          if (bus.isClosed()) throw err;
         }
         const retry: JourneyEvent[] = [];
         outcome.forEach((r, i) => {
@@ -270,10 +274,4 @@ export function createEmitter(options: EmitterOptions): Emitter {
       if (owned && busPromise) await (await busPromise.catch(() => undefined))?.close();
     },
   };
-}
-
-/** A bus whose connection was closed on purpose will not come back: stop retrying. */
-function closedForGood(bus: EventBus): boolean {
-  const nc = (bus as { connection?: { isClosed(): boolean } }).connection;
-  return bus.kind === 'in-process' || (nc !== undefined && nc.isClosed());
 }

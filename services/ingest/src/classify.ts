@@ -1,30 +1,8 @@
-import {
-  CURRENT_SCHEMA_VERSION,
-  departmentSlug,
-  fromCloudEvent,
-  isCloudEvent,
-  JourneyEventSchema,
-  MAX_EVENT_BYTES,
-  parseEventSubject,
-  validateEvent,
-  type JourneyEvent,
-  type ValidationProblem,
-} from '@journeys/contracts';
-import { HEADER_MSG_ID, plausibilityProblems, toText, type BusMessage, type DeadLetterInput } from '@journeys/bus';
+import { departmentSlug, fromCloudEvent, isCloudEvent, parseEventSubject, type JourneyEvent, type ValidationProblem } from '@journeys/contracts';
+import { busMessageId, cachedSlug, checkEvent, HEADER_MSG_ID, plausibilityProblems, toText, type BusMessage, type DeadLetterInput } from '@journeys/bus';
+import { deadLetterOf, type LetterSource } from './letters.ts';
 
-// departments are few and every message names one: slugging (NFKD + regexes) once each is enough
-const slugs = new Map<string, string>();
-function slugOf(department: string): string {
-  let slug = slugs.get(department);
-  if (slug === undefined) {
-    slug = departmentSlug(department);
-    if (slugs.size > 10_000) slugs.clear();
-    slugs.set(department, slug);
-  }
-  return slug;
-}
-
-export type Classified = { ok: true; event: JourneyEvent } | { ok: false; letter: DeadLetterInput };
+export type Classified = { ok: true; event: JourneyEvent } | { ok: false; letter: DeadLetterInput; dedupeKey: string };
 
 /**
  * Decides whether one bus message may enter the store. In order, the first failing check
@@ -35,25 +13,16 @@ export type Classified = { ok: true; event: JourneyEvent } | { ok: false; letter
  *  - `department_mismatch`: the subject's slug is not the slug of the payload's department
  *    (a department publishing as another one);
  *  - `type_mismatch`: the subject's type is not the payload's `type`;
- *  - `msg_id_mismatch`: the `Nats-Msg-Id` header differs from the event id (deduplication would be wrong);
+ *  - `msg_id_mismatch`: the `Nats-Msg-Id` header is neither `<slug>:<id>` (see busMessageId) nor the
+ *    bare event id (deduplication would be wrong);
  *  - `implausible_time`: `occurredAt` more than 5 minutes in the future or before 1970 (see @journeys/bus plausibility).
  */
-export function classifyMessage(msg: Pick<BusMessage, 'subject' | 'data' | 'headers' | 'streamSeq' | 'deliveryCount'>, now: number = Date.now()): Classified {
+export function classifyMessage(msg: LetterSource & Pick<BusMessage, 'headers'>, now: number = Date.now()): Classified {
   const subject = parseEventSubject(msg.subject);
   const payload = toText(msg.data);
   const letter = (reason: string, problems: ValidationProblem[], extra: Partial<DeadLetterInput> = {}): Classified => ({
     ok: false,
-    letter: {
-      reason,
-      detail: problems.map((p) => `${p.path || '(root)'}: ${p.message}`).join('; '),
-      problems,
-      subject: msg.subject,
-      payload,
-      departmentSlug: subject?.departmentSlug ?? extra.departmentSlug ?? 'unknown',
-      streamSeq: msg.streamSeq,
-      deliveries: msg.deliveryCount,
-      ...extra,
-    },
+    ...deadLetterOf(msg, reason, problems, extra),
   });
 
   let raw: unknown;
@@ -70,24 +39,22 @@ export function classifyMessage(msg: Pick<BusMessage, 'subject' | 'data' | 'head
     ...(!subject && rawDepartment !== undefined ? { departmentSlug: departmentSlug(rawDepartment) } : {}),
   };
   if (!subject) return letter('invalid_subject', [{ path: '', message: `subject ${msg.subject} is not journey.events.<department slug>.<type>`, code: 'invalid_subject' }], extra);
+
   // A CloudEvent (structured JSON) becomes a candidate envelope and is judged as a native event.
   let cloudEventId: string | undefined;
   if (isCloudEvent(raw)) {
     const converted = fromCloudEvent(raw);
     if (!converted.ok) return letter('invalid_event', converted.problems, extra);
-    cloudEventId = rawId;
+    cloudEventId = typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : undefined;
     raw = converted.value;
   }
 
-  let event = fastPath(raw, msg.data.length);
-  if (!event) {
-    const checked = validateEvent(raw);
-    if (!checked.ok) return letter('invalid_event', checked.problems, extra);
-    event = checked.value;
-  }
+  const checked = checkEvent(raw, { wireBytes: msg.data.length });
+  if (!checked.ok) return letter('invalid_event', checked.problems, extra);
+  const event = checked.value;
 
   const checks: Array<[string, ValidationProblem[]]> = [];
-  const expectedSlug = slugOf(event.department);
+  const expectedSlug = cachedSlug(event.department);
   if (expectedSlug !== subject.departmentSlug) {
     checks.push([
       'department_mismatch',
@@ -98,27 +65,15 @@ export function classifyMessage(msg: Pick<BusMessage, 'subject' | 'data' | 'head
     checks.push(['type_mismatch', [{ path: 'type', message: `published on ${msg.subject} (type ${subject.type}) but the event is a ${event.type}`, code: 'type_mismatch' }]]);
   }
   const msgId = msg.headers[HEADER_MSG_ID];
-  if (msgId !== undefined && msgId !== event.id && msgId !== cloudEventId) {
-    checks.push(['msg_id_mismatch', [{ path: 'id', message: `header ${HEADER_MSG_ID} ${msgId} differs from the event id ${event.id}`, code: 'msg_id_mismatch' }]]);
+  const cloudMsgId = cloudEventId === undefined ? undefined : [cloudEventId, busMessageId(subject.departmentSlug, cloudEventId)];
+  if (msgId !== undefined && msgId !== event.id && msgId !== busMessageId(subject.departmentSlug, event.id) && !cloudMsgId?.includes(msgId)) {
+    checks.push([
+      'msg_id_mismatch',
+      [{ path: 'id', message: `header ${HEADER_MSG_ID} ${msgId} is neither ${busMessageId(subject.departmentSlug, event.id)} nor the event id`, code: 'msg_id_mismatch' }],
+    ]);
   }
   const time = plausibilityProblems(event, now);
   if (time.length > 0) checks.push(['implausible_time', time]);
   if (checks.length > 0) return letter(checks[0]![0], checks.flatMap(([, p]) => p), extra);
   return { ok: true, event };
-}
-
-/**
- * The common case in one zod pass (the store's validation takes the same shortcut): a
- * current-version event that parses as a whole is exactly what validateEvent returns
- * (upcasting the current version is the identity). Re-serialised, an event grows at most
- * about 5× its message bytes (`1e20` becomes 21 digits), so only a body within a sixth of
- * the limit skips the exact size check. Anything else goes through validateEvent for
- * upcasting and its full list of problems.
- */
-function fastPath(raw: unknown, bytes: number): JourneyEvent | undefined {
-  if (typeof raw !== 'object' || raw === null || (raw as { schemaVersion?: unknown }).schemaVersion !== CURRENT_SCHEMA_VERSION) return undefined;
-  const parsed = JourneyEventSchema.safeParse(raw);
-  if (!parsed.success) return undefined;
-  if (bytes * 6 > MAX_EVENT_BYTES && Buffer.byteLength(JSON.stringify(parsed.data), 'utf8') > MAX_EVENT_BYTES) return undefined;
-  return parsed.data;
 }

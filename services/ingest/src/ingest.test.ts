@@ -93,7 +93,7 @@ describe('ingest on the in-process bus (no NATS)', () => {
     await bus.publish([cursed]);
     await waitFor('the dead letter', async () => (await bus.deadLetters()).length === 1);
     const [letter] = await bus.deadLetters();
-    expect(letter).toMatchObject({ reason: 'max_deliveries', departmentSlug: 'intake', deliveries: 3 });
+    expect(letter).toMatchObject({ reason: 'max_deliveries', departmentSlug: 'intake', deliveries: 2 });
     expect((JSON.parse(letter!.payload) as { id: string }).id).toBe(cursed.id);
     expect((await store.readStream('journey-fine')).length).toBe(1);
   });
@@ -134,14 +134,14 @@ describe('ingest on the in-process bus (no NATS)', () => {
     await bus.publish([...good.slice(0, 6), conflicting, ...good.slice(6)]);
     ingest = await startIngest({ bus, store, logger: quiet, batchSize: 100 });
     await waitFor('all handled', () => ingest!.counters.appended + ingest!.counters.deadLettered === 13);
-    // Then every good event is stored once, and the conflict is dead-lettered with the store's reason
+    // Then every good event is stored once, and the conflict is dead-lettered as an id clash
     expect(ingest.counters.appended).toBe(12);
     const ids: string[] = [];
     for await (const e of store.readAll()) ids.push(e.event.id);
     expect(new Set(ids)).toEqual(new Set([taken.id, ...good.map((e) => e.id)]));
     expect(ids).toHaveLength(13);
     const letters = await bus.deadLetters();
-    expect(letters.map((l) => [l.reason, l.eventId])).toEqual([['store_rejected', taken.id]]);
+    expect(letters.map((l) => [l.reason, l.eventId])).toEqual([['id_conflict', taken.id]]);
     expect(bus.pending()).toBe(0);
   });
 
@@ -170,7 +170,7 @@ describe('ingest on the in-process bus (no NATS)', () => {
     expect(ingest.counters).toMatchObject({ appended: 6, deadLettered: 1, naks: 1, storeFailures: 0 });
     expect(dlqFailures).toBe(2);
     const letters = await bus.deadLetters();
-    expect(letters.map((l) => [l.reason, l.eventId, l.deliveries])).toEqual([['store_rejected', taken.id, 2]]);
+    expect(letters.map((l) => [l.reason, l.eventId, l.deliveries])).toEqual([['id_conflict', taken.id, 2]]);
     expect(bus.pending()).toBe(0);
   });
 

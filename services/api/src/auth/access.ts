@@ -13,7 +13,8 @@ export type Permission =
   | 'stream:read'
   | 'audit:read'
   | 'metrics:read'
-  | 'tokens:issue';
+  | 'tokens:issue'
+  | 'deadletters:read';
 
 export const ACCESS: Record<Permission, readonly PrincipalKind[]> = {
   'events:publish': ['admin', 'department'],
@@ -26,6 +27,7 @@ export const ACCESS: Record<Permission, readonly PrincipalKind[]> = {
   // A scraper's credential: read-only, long-lived, and good for /metrics alone.
   'metrics:read': ['admin', 'metrics'],
   'tokens:issue': ['admin'],
+  'deadletters:read': ['admin'],
 };
 
 export function can(principal: Principal, permission: Permission): boolean {

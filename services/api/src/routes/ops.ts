@@ -30,6 +30,9 @@ async function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T
 export async function checkReadiness(deps: AppDeps): Promise<Readiness> {
   const maxLag = deps.readyMaxLag ?? 1000;
   const storeOk = await withTimeout(deps.store.ping(), 2000, false);
+  // connected, and its streams (JOURNEY_EVENTS, JOURNEY_DLQ) still there
+  const busProblems = await withTimeout(deps.bus.problems(), 2000, ['the bus did not answer within 2 s']);
+  const busOk = busProblems.length === 0;
   const position = deps.queries.position;
   const [head, counted] = storeOk
     ? await Promise.all([
@@ -38,7 +41,6 @@ export async function checkReadiness(deps: AppDeps): Promise<Readiness> {
         withTimeout(deps.store.eventsAfter(position, { atMost: maxLag + 1 }), 2000, null as number | null),
       ])
     : [null, null];
-  const busOk = deps.bus.isConnected();
   const lag = counted;
   const caughtUp = deps.projectionsCaughtUp?.() ?? true;
   const down = deps.store.subscriptions().filter((s) => s.state === 'down');
@@ -47,7 +49,7 @@ export async function checkReadiness(deps: AppDeps): Promise<Readiness> {
   const storeKind = deps.storeKind ?? 'unknown';
   const reasons: string[] = [];
   if (!storeOk) reasons.push(`the ${deps.storeKind ? `${deps.storeKind} ` : ''}event store is not reachable`);
-  if (!busOk) reasons.push(`the ${deps.bus.kind} bus is not connected`);
+  for (const problem of busProblems) reasons.push(`the ${deps.bus.kind} bus: ${problem}`);
   for (const s of down) reasons.push(`a subscription to the store is down since ${s.since} (${s.reason ?? 'no reason given'}); it is retrying`);
   if (!caughtUp) reasons.push('the projections have not finished catching up with the store');
   if (lag === null) reasons.push('the projections position cannot be compared with the store');

@@ -109,7 +109,10 @@ async function runDemo(opts: DemoOptions): Promise<void> {
       if (nats) {
         cleanups.push(() => nats.stop());
         config.natsUrl = nats.url;
-        say(`journey demo: started a local nats-server at ${nats.url} (pid ${nats.pid}, JetStream data in ${nats.dataDir})`);
+        say(
+          `journey demo: started a local nats-server at ${nats.displayUrl} (pid ${nats.pid}, JetStream data in ${nats.dataDir}); ` +
+            `authenticated: one user per department and the ingest user, passwords in ${nats.credentialsFile}`,
+        );
       }
     } else if (config.natsUrl) {
       say('journey demo: NATS_URL is set: using that NATS');
