@@ -36,6 +36,10 @@ export interface AppDeps {
   projectionsCaughtUp?: () => boolean;
   /** Origins allowed to call the status routes from a browser (the widget); default `*`. */
   widgetOrigins?: string;
+  /** Origins that may frame the widget page (/widget/status.html); default: widgetOrigins. */
+  widgetFrameAncestors?: string;
+  /** JOURNEY_TRUST_PROXY (see trustProxySetting); default: trust no proxy. */
+  trustProxy?: string;
   /** Rate limits of the ingress and the status routes (requests per window per client; 0: off). */
   rateLimits?: RateLimits;
   /**

@@ -77,7 +77,15 @@ export const TokenRequestSchema = z.strictObject({
   journeyId: JourneyIdSchema.optional(),
   ttl: z.string().max(16).optional().describe('e.g. 30m, 12h, 7d (default 24h)'),
 });
-export const TokenResponseSchema = z.object({ token: z.string(), role: z.string(), expiresAt: z.string() });
+export const TokenResponseSchema = z.object({ token: z.string(), role: z.string(), expiresAt: z.string(), jti: z.string().optional() });
+/** POST /api/tokens/revocations: name the token by its id (`jti`), or hand over the token itself. */
+export const RevocationRequestSchema = z
+  .strictObject({
+    jti: z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/).optional(),
+    token: z.string().min(1).max(4096).optional(),
+  })
+  .refine((b) => (b.jti === undefined) !== (b.token === undefined), { message: 'give exactly one of jti and token' });
+export const RevocationResponseSchema = z.object({ jti: z.string(), revokedUntil: z.string() });
 
 /** A 503 from POST /api/events says exactly which events the bus took and which it did not. */
 export const PublishFailureSchema = z.object({

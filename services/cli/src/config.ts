@@ -19,6 +19,10 @@ const MIN_SECRET_LENGTH = 32;
  *  - JOURNEY_METRICS_PUBLIC=true  serve /metrics without a token
  *  - JOURNEY_WIDGET_ORIGINS  origins allowed to call the status routes (default *)
  *  - LOG_LEVEL       pino level (default info)
+ *  - JOURNEY_AUTH_PREVIOUS_SECRETS  keys still accepted during a rotation (comma-separated)
+ *  - JOURNEY_TOKEN_MAX_TTL  per-role lifetime maxima, e.g. `admin=12h,customer=30d`
+ *  - JOURNEY_TRUST_PROXY    proxies whose X-Forwarded-For is believed (hops, or addresses/CIDRs)
+ *  - JOURNEY_WIDGET_FRAME_ANCESTORS  origins that may frame /widget/status.html (default: JOURNEY_WIDGET_ORIGINS)
  */
 export interface JourneyConfig {
   store: string;
@@ -31,6 +35,10 @@ export interface JourneyConfig {
   widgetOrigins: string;
   logLevel: string;
   viewerDir: string;
+  authPreviousSecrets: string[];
+  tokenMaxTtl: string | undefined;
+  trustProxy: string | undefined;
+  widgetFrameAncestors: string | undefined;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -59,7 +67,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JourneyConfig 
   if (metricsPublic !== undefined && !['true', 'false', '1', '0'].includes(metricsPublic)) {
     throw new CliError('JOURNEY_METRICS_PUBLIC must be true or false');
   }
+  const authPreviousSecrets = (nonEmpty(env.JOURNEY_AUTH_PREVIOUS_SECRETS) ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  for (const old of authPreviousSecrets) {
+    if (Buffer.byteLength(old, 'utf8') < MIN_SECRET_LENGTH) throw new CliError(`every JOURNEY_AUTH_PREVIOUS_SECRETS key must be at least ${MIN_SECRET_LENGTH} characters`);
+  }
   return {
+    authPreviousSecrets,
+    tokenMaxTtl: nonEmpty(env.JOURNEY_TOKEN_MAX_TTL),
+    trustProxy: nonEmpty(env.JOURNEY_TRUST_PROXY),
+    widgetFrameAncestors: nonEmpty(env.JOURNEY_WIDGET_FRAME_ANCESTORS),
     store,
     storeLocation,
     natsUrl: nonEmpty(env.NATS_URL),
@@ -125,4 +144,9 @@ export async function resolveAuthSecret(config: JourneyConfig): Promise<AuthSecr
     throw err;
   }
   return { secret, source: 'generated', path };
+}
+
+/** The token deny list beside the store (JSON lines, mode 0600), shared by `serve` and `journey token --revoke`. */
+export function revocationFile(config: Pick<JourneyConfig, 'storeLocation'>): string {
+  return join(storeHome(config), 'revoked-tokens.jsonl');
 }

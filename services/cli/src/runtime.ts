@@ -4,11 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { createApp, createAuth, type Auth, type JourneysApp, type RateLimits } from '@journeys/api';
+import { createApp, type Auth, type JourneysApp, type RateLimits } from '@journeys/api';
 import { openBus, startStatusKvPublisher, statusKvSettingsFromEnv, type EventBus, type NatsBus } from '@journeys/bus';
 import { openEventStore, type EventStore } from '@journeys/event-store';
 import { startIngest, type IngestHandle } from '@journeys/ingest';
 import { createProjectionRunner, type JourneyQueries, type ProjectionRunner } from '@journeys/projections';
+import { authFromConfig } from './auth.ts';
 import { loadConfig, projectionCheckpointDir, resolveAuthSecret, type AuthSecret, type JourneyConfig } from './config.ts';
 
 export interface RuntimeOptions {
@@ -89,7 +90,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
   try {
     const authSecret = await resolveAuthSecret(config);
-    const auth = createAuth({ secret: authSecret.secret });
+    const auth = authFromConfig(config, authSecret.secret);
+    cleanups.push(() => Promise.resolve(auth.close()));
 
     if (config.storeLocation.kind === 'sqlite') await mkdir(dirname(resolve(config.storeLocation.path)), { recursive: true });
     const store = openEventStore(config.store);
@@ -135,6 +137,8 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       viewerDir: options.app?.viewerDir ?? config.viewerDir,
       metricsPublic: config.metricsPublic,
       widgetOrigins: config.widgetOrigins,
+      ...(config.widgetFrameAncestors !== undefined ? { widgetFrameAncestors: config.widgetFrameAncestors } : {}),
+      ...(config.trustProxy !== undefined ? { trustProxy: config.trustProxy } : {}),
       ...(options.app?.sseHeartbeatMs !== undefined ? { sseHeartbeatMs: options.app.sseHeartbeatMs } : {}),
       ...(options.app?.readyMaxLag !== undefined ? { readyMaxLag: options.app.readyMaxLag } : {}),
       ...(options.app?.rateLimits !== undefined ? { rateLimits: options.app.rateLimits } : {}),

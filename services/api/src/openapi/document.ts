@@ -31,6 +31,8 @@ import {
   TokenQuerySchema,
   TokenRequestSchema,
   TokenResponseSchema,
+  RevocationRequestSchema,
+  RevocationResponseSchema,
 } from '../schemas.ts';
 
 /** What a producer may send: id, occurredAt and schemaVersion are filled in when absent. */
@@ -63,6 +65,8 @@ const components: Record<string, z.ZodType> = {
   Readiness: ReadinessSchema,
   TokenRequest: TokenRequestSchema,
   TokenResponse: TokenResponseSchema,
+  RevocationRequest: RevocationRequestSchema,
+  RevocationResponse: RevocationResponseSchema,
 };
 
 interface Operation {
@@ -229,6 +233,15 @@ const OPERATIONS: Operation[] = [
     permission: 'tokens:issue',
     body: { description: 'Role, journey (customer only) and lifetime', schema: ref('TokenRequest') },
     ok: { status: 201, description: 'The signed token', content: json('TokenResponse') },
+    errors: [400, 401, 403, 415],
+  },
+  {
+    method: 'post',
+    path: '/api/tokens/revocations',
+    summary: 'Revoke a token (by its jti, or the token itself): refused on every request from now, open streams end',
+    permission: 'tokens:issue',
+    body: { description: 'jti or token', schema: ref('RevocationRequest') },
+    ok: { status: 200, description: 'Revoked until the token would have expired', content: json('RevocationResponse') },
     errors: [400, 401, 403, 415],
   },
   {
