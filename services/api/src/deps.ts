@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ChainVerification } from '@journeys/contracts';
 import type { Registry } from 'prom-client';
 import type { EventStore } from '@journeys/event-store';
 import type { EventBus } from '@journeys/bus';
@@ -36,6 +37,11 @@ export interface AppDeps {
   projectionsCaughtUp?: () => boolean;
   /** Origins allowed to call the status routes from a browser (the widget); default `*`. */
   widgetOrigins?: string;
+  /**
+   * The audit answer of GET /api/audit/verify: the store's chain and the signed digests
+   * (services/audit). Absent: the store's chain alone.
+   */
+  verifyAudit?: (onProgress?: (checked: number) => void) => Promise<ChainVerification>;
   /** Origins that may frame the widget page (/widget/status.html); default: widgetOrigins. */
   widgetFrameAncestors?: string;
   /** JOURNEY_TRUST_PROXY (see trustProxySetting); default: trust no proxy. */

@@ -36,6 +36,13 @@ export interface JourneyConfig {
   logLevel: string;
   viewerDir: string;
   authPreviousSecrets: string[];
+  /** JOURNEY_AUDIT_DIR: signing keys and the digest log (default `<store>.audit` beside the embedded store). */
+  auditDir: string | undefined;
+  /** JOURNEY_AUDIT_EVERY_EVENTS (default 1000) and JOURNEY_AUDIT_EVERY (default 5m): when a digest is signed. */
+  auditEveryEvents: string | undefined;
+  auditEvery: string | undefined;
+  /** JOURNEY_AUDIT_ACCEPT_MISMATCH=true: start even when the store's tail no longer matches its last digest. */
+  auditAcceptMismatch: boolean;
   tokenMaxTtl: string | undefined;
   trustProxy: string | undefined;
   widgetFrameAncestors: string | undefined;
@@ -76,6 +83,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JourneyConfig 
   }
   return {
     authPreviousSecrets,
+    auditDir: nonEmpty(env.JOURNEY_AUDIT_DIR),
+    auditEveryEvents: nonEmpty(env.JOURNEY_AUDIT_EVERY_EVENTS),
+    auditEvery: nonEmpty(env.JOURNEY_AUDIT_EVERY),
+    auditAcceptMismatch: ['true', '1'].includes(nonEmpty(env.JOURNEY_AUDIT_ACCEPT_MISMATCH) ?? ''),
     tokenMaxTtl: nonEmpty(env.JOURNEY_TOKEN_MAX_TTL),
     trustProxy: nonEmpty(env.JOURNEY_TRUST_PROXY),
     widgetFrameAncestors: nonEmpty(env.JOURNEY_WIDGET_FRAME_ANCESTORS),

@@ -9,7 +9,10 @@ import { openBus, startStatusKvPublisher, statusKvSettingsFromEnv, type EventBus
 import { openEventStore, type EventStore } from '@journeys/event-store';
 import { startIngest, type IngestHandle } from '@journeys/ingest';
 import { createProjectionRunner, type JourneyQueries, type ProjectionRunner } from '@journeys/projections';
+import { checkTail, lastDigest, natsDigestPublisher, startDigestSigner, verifyHistory, type DigestSigner } from '@journeys/audit';
+import { auditSchedule, openAudit } from './audit-setup.ts';
 import { authFromConfig } from './auth.ts';
+import { CliError } from './errors.ts';
 import { loadConfig, projectionCheckpointDir, resolveAuthSecret, type AuthSecret, type JourneyConfig } from './config.ts';
 
 export interface RuntimeOptions {
@@ -39,6 +42,8 @@ export interface Runtime {
   queries: JourneyQueries;
   auth: Auth;
   authSecret: AuthSecret;
+  /** Signs the chain head into the digest log (and JetStream with NATS). */
+  digests: DigestSigner;
   registry: Registry;
   logger: Logger;
   app: JourneysApp;
@@ -101,6 +106,28 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const bus = await openBus(config.natsUrl);
     cleanups.push(() => bus.close());
 
+    // The signed digests that anchor the history outside the store (services/audit).
+    const audit = openAudit(config);
+    const tail = await checkTail(store, lastDigest(audit.paths.digestsFile));
+    if (!tail.ok) {
+      if (!config.auditAcceptMismatch)
+        throw new CliError(
+          `refusing to start: ${tail.reason}. Run \`journey audit verify\` to see where; set JOURNEY_AUDIT_ACCEPT_MISMATCH=true to start anyway (the mismatch stays on record)`,
+        );
+      announce(`journeys: WARNING: ${tail.reason} (started anyway: JOURNEY_AUDIT_ACCEPT_MISMATCH)`);
+      logger.warn({ reason: tail.reason }, 'audit: store tail does not match its last signed digest');
+    }
+    const auditLog = logger.child({ component: 'audit' });
+    const signer = startDigestSigner({
+      store,
+      keys: audit.keys,
+      file: audit.paths.digestsFile,
+      ...auditSchedule(config),
+      ...(bus.kind === 'nats' ? { publish: await natsDigestPublisher((bus as NatsBus).connection) } : {}),
+      onError: (err) => auditLog.warn({ err }, 'cannot sign or publish a digest; retrying'),
+    });
+    cleanups.push(() => signer.stop());
+
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'journeys_process_' });
 
@@ -134,6 +161,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       registry,
       logger: logger.child({ component: 'api' }),
       cursorKey: authSecret.secret,
+      verifyAudit: (onProgress) => verifyHistory(store, { digests: audit.digests(), keys: audit.keys.publicKeys() }, { onProgress }),
       viewerDir: options.app?.viewerDir ?? config.viewerDir,
       metricsPublic: config.metricsPublic,
       widgetOrigins: config.widgetOrigins,
@@ -180,6 +208,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       queries: projections.queries,
       auth,
       authSecret,
+      digests: signer,
       registry,
       logger,
       app,
