@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoInstant, printable } from './text.ts';
+import { isoInstant, printable, visibleName } from './text.ts';
 
 export const EVENT_TYPES = [
   'JourneyStarted',
@@ -20,7 +20,8 @@ export const CURRENT_SCHEMA_VERSION = 1;
 export const MAX_EVENT_BYTES = 64 * 1024;
 
 export const JourneyIdSchema = printable(128, 'journeyId');
-export const DepartmentSchema = printable(128, 'department');
+/** A department as its organisation names it; look-alike spellings are refused (see lookalikeProblem). */
+export const DepartmentSchema = visibleName(128, 'department');
 
 /** Extra attributes an imported log carries (XES/CSV columns we keep but do not interpret). */
 export const AttributesSchema = z

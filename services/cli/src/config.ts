@@ -36,6 +36,8 @@ export interface JourneyConfig {
   logLevel: string;
   viewerDir: string;
   authPreviousSecrets: string[];
+  /** JOURNEY_CUSTOMER_STAGES: the customer-facing stage mapping (JSON file). */
+  customerStagesFile: string | undefined;
   /** JOURNEY_AUDIT_DIR: signing keys and the digest log (default `<store>.audit` beside the embedded store). */
   auditDir: string | undefined;
   /** JOURNEY_AUDIT_EVERY_EVENTS (default 1000) and JOURNEY_AUDIT_EVERY (default 5m): when a digest is signed. */
@@ -83,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JourneyConfig 
   }
   return {
     authPreviousSecrets,
+    customerStagesFile: nonEmpty(env.JOURNEY_CUSTOMER_STAGES),
     auditDir: nonEmpty(env.JOURNEY_AUDIT_DIR),
     auditEveryEvents: nonEmpty(env.JOURNEY_AUDIT_EVERY_EVENTS),
     auditEvery: nonEmpty(env.JOURNEY_AUDIT_EVERY),

@@ -8,7 +8,8 @@ import { createApp, type Auth, type JourneysApp, type RateLimits } from '@journe
 import { openBus, startStatusKvPublisher, statusKvSettingsFromEnv, type EventBus, type NatsBus } from '@journeys/bus';
 import { openEventStore, type EventStore } from '@journeys/event-store';
 import { startIngest, type IngestHandle } from '@journeys/ingest';
-import { createProjectionRunner, type JourneyQueries, type ProjectionRunner } from '@journeys/projections';
+import { createProjectionRunner, setCustomerStages, type JourneyQueries, type ProjectionRunner } from '@journeys/projections';
+import { loadCustomerStages } from './customer-stages.ts';
 import { checkTail, lastDigest, natsDigestPublisher, startDigestSigner, verifyHistory, type DigestSigner } from '@journeys/audit';
 import { auditSchedule, openAudit } from './audit-setup.ts';
 import { authFromConfig } from './auth.ts';
@@ -132,6 +133,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     collectDefaultMetrics({ register: registry, prefix: 'journeys_process_' });
 
     const checkpointDir = options.checkpointDir === false ? undefined : (options.checkpointDir ?? projectionCheckpointDir(config));
+    // What customers are told: stage names from the mapping, never raw activity text.
+    const stages = loadCustomerStages(config.customerStagesFile);
+    setCustomerStages(stages.config);
+
     const projections = createProjectionRunner({
       store,
       ...(checkpointDir !== undefined ? { checkpointDir } : {}),
@@ -185,6 +190,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         ? 'journeys: bus: in-process (NATS_URL is not set; events waiting for ingest live in memory only)'
         : `journeys: bus: ${bus.describe()}`,
     );
+    if (stages.source) announce(`journeys: customer stages from ${stages.source}`);
     if (authSecret.source === 'env') announce('journeys: tokens signed with JOURNEY_AUTH_SECRET');
     else
       announce(
