@@ -12,6 +12,7 @@ import { HttpProblem, problemHandler } from './problem.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { statusCors } from './routes/cors.ts';
+import { erasureRoutes } from './routes/erasures.ts';
 import { eventsRoutes } from './routes/events.ts';
 import { customerStatusRoute, journeysRoutes } from './routes/journeys.ts';
 import { opsRoutes } from './routes/ops.ts';
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps): JourneysApp {
   app.use(analyticsRoutes(deps));
   app.use(auditRoutes(deps, cursors));
   app.use(tokenRoutes(deps));
+  app.use(erasureRoutes(deps));
   app.use(viewerRoutes(deps.viewerDir, deps.widgetFrameAncestors ?? deps.widgetOrigins ?? '*'));
 
   // Anything left: 405 for a known path with the wrong method would need a route table;

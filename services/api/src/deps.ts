@@ -42,6 +42,8 @@ export interface AppDeps {
    * (services/audit). Absent: the store's chain alone.
    */
   verifyAudit?: (onProgress?: (checked: number) => void) => Promise<ChainVerification>;
+  /** Crypto-shreds a customer's personal data (POST /api/erasures); absent: not offered. */
+  eraseCustomer?: (customerRef: string) => Promise<{ journeys: number; existed: boolean; erasedAt: string }>;
   /** Origins that may frame the widget page (/widget/status.html); default: widgetOrigins. */
   widgetFrameAncestors?: string;
   /** JOURNEY_TRUST_PROXY (see trustProxySetting); default: trust no proxy. */

@@ -111,3 +111,7 @@ export const ReadinessSchema = z.object({
 export type Readiness = z.infer<typeof ReadinessSchema>;
 
 export const EmptyQuerySchema = z.strictObject({});
+
+/** POST /api/erasures: crypto-shred one customer's personal data (the reference travels in the body, never a URL a log could keep). */
+export const ErasureRequestSchema = z.strictObject({ customerRef: z.string().min(1).max(128) });
+export const ErasureResponseSchema = z.object({ erased: z.boolean(), journeys: z.int(), erasedAt: z.string() });

@@ -5,3 +5,7 @@ export { startDigestSigner, type DigestSigner, type DigestSignerOptions } from '
 export { verifyAgainstDigests, checkTail, type DigestVerification, type TailCheck } from './digests/verify.ts';
 export { natsDigestPublisher, DIGEST_STREAM, DIGEST_SUBJECT } from './digests/nats.ts';
 export { verifyHistory } from './digests/history.ts';
+export { fileKeyStore, subjectOfCustomer, subjectOfJourneyOnly, type SubjectKeyStore } from './shredding/key-store.ts';
+export { seal, unseal, sealedSubject, SealBrokenError } from './shredding/seal.ts';
+export { withCryptoShredding, countShredded, type ShreddingStore } from './shredding/store.ts';
+export { recordErasure, readErasures, erasureHolds, type ErasureRecord } from './shredding/erasure-log.ts';

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
@@ -10,8 +10,8 @@ import { openEventStore, type EventStore } from '@journeys/event-store';
 import { startIngest, type IngestHandle } from '@journeys/ingest';
 import { createProjectionRunner, setCustomerStages, type JourneyQueries, type ProjectionRunner } from '@journeys/projections';
 import { loadCustomerStages } from './customer-stages.ts';
-import { checkTail, lastDigest, natsDigestPublisher, startDigestSigner, verifyHistory, type DigestSigner } from '@journeys/audit';
-import { auditSchedule, openAudit } from './audit-setup.ts';
+import { checkTail, countShredded, lastDigest, natsDigestPublisher, startDigestSigner, verifyHistory, type DigestSigner } from '@journeys/audit';
+import { auditSchedule, eraseCustomer, isShredding, openAudit, shreddedStore } from './audit-setup.ts';
 import { authFromConfig } from './auth.ts';
 import { CliError } from './errors.ts';
 import { loadConfig, projectionCheckpointDir, resolveAuthSecret, type AuthSecret, type JourneyConfig } from './config.ts';
@@ -100,8 +100,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     cleanups.push(() => Promise.resolve(auth.close()));
 
     if (config.storeLocation.kind === 'sqlite') await mkdir(dirname(resolve(config.storeLocation.path)), { recursive: true });
-    const store = openEventStore(config.store);
-    cleanups.push(() => store.close());
+    const rawStore = openEventStore(config.store);
+    cleanups.push(() => rawStore.close());
+    // The store holds personal data (sealed, but still): owner-only, and so are the WAL and
+    // shared-memory files SQLite creates after this (it gives them the database's mode).
+    if (config.storeLocation.kind === 'sqlite') {
+      for (const suffix of ['', '-wal', '-shm']) await chmod(`${resolve(config.storeLocation.path)}${suffix}`, 0o600).catch(() => undefined);
+    }
+    // Data at rest is sealed per customer (crypto-shredding); every part below reads through it.
+    const store = shreddedStore(config, rawStore);
     if (!(await store.ping())) throw new Error(`the event store ${describeStore(config)} is not reachable`);
 
     const bus = await openBus(config.natsUrl);
@@ -166,7 +173,19 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       registry,
       logger: logger.child({ component: 'api' }),
       cursorKey: authSecret.secret,
-      verifyAudit: (onProgress) => verifyHistory(store, { digests: audit.digests(), keys: audit.keys.publicKeys() }, { onProgress }),
+      verifyAudit: async (onProgress) => {
+        const result = await verifyHistory(rawStore, { digests: audit.digests(), keys: audit.keys.publicKeys() }, { onProgress });
+        return isShredding(store) ? { ...result, shredded: await countShredded(store) } : result;
+      },
+      ...(isShredding(store)
+        ? {
+            eraseCustomer: async (customerRef: string) => {
+              const r = eraseCustomer(config, store, customerRef, 'api');
+              await signer.signNow();
+              return { journeys: r.journeys, existed: r.existed, erasedAt: r.record.at };
+            },
+          }
+        : {}),
       viewerDir: options.app?.viewerDir ?? config.viewerDir,
       metricsPublic: config.metricsPublic,
       widgetOrigins: config.widgetOrigins,

@@ -13,7 +13,8 @@ export type Permission =
   | 'stream:read'
   | 'audit:read'
   | 'metrics:read'
-  | 'tokens:issue';
+  | 'tokens:issue'
+  | 'data:erase';
 
 export const ACCESS: Record<Permission, readonly PrincipalKind[]> = {
   'events:publish': ['admin', 'department'],
@@ -25,6 +26,7 @@ export const ACCESS: Record<Permission, readonly PrincipalKind[]> = {
   'audit:read': ['admin', 'auditor'],
   'metrics:read': ['admin'],
   'tokens:issue': ['admin'],
+  'data:erase': ['admin'],
 };
 
 export function can(principal: Principal, permission: Permission): boolean {

@@ -33,6 +33,8 @@ import {
   TokenResponseSchema,
   RevocationRequestSchema,
   RevocationResponseSchema,
+  ErasureRequestSchema,
+  ErasureResponseSchema,
 } from '../schemas.ts';
 
 /** What a producer may send: id, occurredAt and schemaVersion are filled in when absent. */
@@ -67,6 +69,8 @@ const components: Record<string, z.ZodType> = {
   TokenResponse: TokenResponseSchema,
   RevocationRequest: RevocationRequestSchema,
   RevocationResponse: RevocationResponseSchema,
+  ErasureRequest: ErasureRequestSchema,
+  ErasureResponse: ErasureResponseSchema,
 };
 
 interface Operation {
@@ -243,6 +247,15 @@ const OPERATIONS: Operation[] = [
     body: { description: 'jti or token', schema: ref('RevocationRequest') },
     ok: { status: 200, description: 'Revoked until the token would have expired', content: json('RevocationResponse') },
     errors: [400, 401, 403, 415],
+  },
+  {
+    method: 'post',
+    path: '/api/erasures',
+    summary: 'Crypto-shred a customer: destroy their key (personal fields read [erased] for ever; the audit chain still verifies); recorded and signed',
+    permission: 'data:erase',
+    body: { description: 'The customer reference', schema: ref('ErasureRequest') },
+    ok: { status: 200, description: 'Erased', content: json('ErasureResponse') },
+    errors: [400, 401, 403, 409, 415],
   },
   {
     method: 'get',

@@ -45,13 +45,19 @@ An auditor checks with what was shipped to them, not what sits beside the store:
       try {
         const { progressBar } = await import('../progress.ts');
         const bar = opts.progress ? progressBar('verifying', await store.headPosition(), 'events') : undefined;
-        const result = await verifyHistory(store, anchors, { onProgress: (checked) => bar?.update(checked) });
+        const { isShredding } = await import('../audit-setup.ts');
+        // The walk reads the history as stored (ciphertext): what the chain and the digests cover.
+        const raw = isShredding(store) ? store.inner : store;
+        const chain = await verifyHistory(raw, anchors, { onProgress: (checked) => bar?.update(checked) });
+        const { countShredded } = await import('@journeys/audit');
+        const result = isShredding(store) ? { ...chain, shredded: await countShredded(store) } : chain;
         bar?.stop();
         if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else if (result.ok) {
           const d = result.digests;
           process.stdout.write(
             `chain intact: ${result.checked.toLocaleString('en')} events checked, head ${result.headHash ?? '(empty)'}\n` +
+              (result.shredded ? `shredded: ${result.shredded} event(s) carry personal data whose key was erased (not tampering)\n` : '') +
               (d ? `digests intact: ${d.digests} signed digest(s) match, up to position ${d.lastSignedPosition ?? '-'} (keys ${d.keyIds.join(', ') || '-'})\n` : 'digests: none checked (no digest log)\n'),
           );
         }

@@ -70,7 +70,8 @@ export function register(program: Command): void {
       const { loadConfig } = await import('../config.ts');
       const config = loadConfig(flags.store ? { ...process.env, JOURNEY_STORE: flags.store } : process.env);
       const { openReachableStore } = await import('../existing-store.ts');
-      const store = await openReachableStore(config.store);
+      const { shreddedStore } = await import('../audit-setup.ts');
+      const store = shreddedStore(config, await openReachableStore(config.store));
       const { phasedProgress } = await import('../progress.ts');
       const progress = phasedProgress('import');
       try {
