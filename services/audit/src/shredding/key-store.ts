@@ -19,6 +19,8 @@ export interface SubjectKeyStore {
   subjectOfJourney(journeyId: string): string | undefined;
   bindJourney(journeyId: string, subject: string): void;
   journeysOf(subject: string): string[];
+  /** Makes new keys and bindings durable; called once per append batch, before the batch is written. */
+  flush(): void;
 }
 
 /** A subject id: the first 32 hex digits of SHA-256 over a domain tag and the customer reference. */
@@ -56,6 +58,8 @@ export function fileKeyStore(file: string): SubjectKeyStore {
     }
     renameSync(tmp, file);
   };
+  // New keys are written once per batch (one rewrite and fsync), never after the events they seal.
+  let dirty = false;
   const journeysBySubject = new Map<string, string[]>();
   for (const [j, s] of Object.entries(state.journeys)) journeysBySubject.set(s, [...(journeysBySubject.get(s) ?? []), j]);
 
@@ -66,7 +70,7 @@ export function fileKeyStore(file: string): SubjectKeyStore {
       if (k === undefined) {
         k = randomBytes(32).toString('base64');
         state.keys[subject] = k;
-        save();
+        dirty = true;
       }
       return Buffer.from(k, 'base64');
     },
@@ -79,6 +83,7 @@ export function fileKeyStore(file: string): SubjectKeyStore {
       delete state.keys[subject];
       state.erased[subject] ??= new Date().toISOString();
       save();
+      dirty = false;
       return had;
     },
     isErased: (subject) => state.erased[subject] !== undefined,
@@ -87,7 +92,12 @@ export function fileKeyStore(file: string): SubjectKeyStore {
       if (state.journeys[journeyId] === subject) return;
       state.journeys[journeyId] = subject;
       journeysBySubject.set(subject, [...(journeysBySubject.get(subject) ?? []), journeyId]);
+      dirty = true;
+    },
+    flush() {
+      if (!dirty) return;
       save();
+      dirty = false;
     },
     journeysOf: (subject) => [...(journeysBySubject.get(subject) ?? [])],
   };

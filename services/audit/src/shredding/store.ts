@@ -36,7 +36,11 @@ export function withCryptoShredding(inner: EventStore, keys: SubjectKeyStore): S
     // The customer was erased: new personal data about them is not kept either.
     return unseal(seal(e, subject, Buffer.alloc(32)), undefined);
   };
-  const sealAll = (events: readonly JourneyEvent[]) => events.map(sealOne);
+  const sealAll = (events: readonly JourneyEvent[]) => {
+    const sealed = events.map(sealOne);
+    keys.flush(); // the keys are on disk before any ciphertext they open
+    return sealed;
+  };
   const open = (e: JourneyEvent): JourneyEvent => {
     const subject = sealedSubject(e);
     if (subject === undefined) return e;
@@ -56,7 +60,13 @@ export function withCryptoShredding(inner: EventStore, keys: SubjectKeyStore): S
     keys,
     append: (stream, events, options) => inner.append(stream, sealAll(events), options),
     ...(inner.appendMany
-      ? { appendMany: (batches: readonly StreamBatch[]) => inner.appendMany!(batches.map((b) => ({ ...b, events: sealAll(b.events) }))) }
+      ? {
+          appendMany: (batches: readonly StreamBatch[]) => {
+            const sealed = batches.map((b) => ({ ...b, events: b.events.map(sealOne) }));
+            keys.flush();
+            return inner.appendMany!(sealed);
+          },
+        }
       : {}),
     readStream: async (stream, options) => (await inner.readStream(stream, options)).map(openStored),
     readAll(options) {
