@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoInstant, printable } from './text.ts';
+import { isoInstant, printable, visibleName } from './text.ts';
 
 export const EVENT_TYPES = [
   'JourneyStarted',
@@ -20,7 +20,8 @@ export const CURRENT_SCHEMA_VERSION = 1;
 export const MAX_EVENT_BYTES = 64 * 1024;
 
 export const JourneyIdSchema = printable(128, 'journeyId');
-export const DepartmentSchema = printable(128, 'department');
+/** A department as its organisation names it; look-alike spellings are refused (see lookalikeProblem). */
+export const DepartmentSchema = visibleName(128, 'department');
 
 /** Extra attributes an imported log carries (XES/CSV columns we keep but do not interpret). */
 export const AttributesSchema = z
@@ -29,6 +30,17 @@ export const AttributesSchema = z
 
 export const JOURNEY_OUTCOMES = ['resolved', 'rejected', 'withdrawn'] as const;
 
+/**
+ * Personal fields of an event, sealed by the store's crypto-shredding layer (services/audit):
+ * `v1.<subject key id>.<base64 of IV | GCM tag | AES-256-GCM ciphertext>`. Inside `data`, so
+ * the audit chain hashes the ciphertext and still verifies once the key is erased. Set by the
+ * store only: an event that arrives with it is refused there.
+ */
+export const SealedSchema = z.string().max(96 * 1024).regex(/^v1\.[0-9a-f]{32}\.[A-Za-z0-9+/]+={0,2}$/, { message: 'sealed must be a v1 sealed blob' });
+/** What a personal field reads while sealed (or, once its key is erased, for ever). */
+export const SEALED_PLACEHOLDER = '[sealed]';
+export const ERASED_PLACEHOLDER = '[erased]';
+
 /** Payload schemas, version 1, keyed by event type. Strict: unknown fields are errors. */
 export const EventDataSchemas = {
   JourneyStarted: z.strictObject({
@@ -36,30 +48,37 @@ export const EventDataSchemas = {
     channel: printable(64, 'channel'),
     customerRef: printable(128, 'customerRef'),
     promisedBy: isoInstant.optional(),
+    sealed: SealedSchema.optional(),
   }),
   HandoffRequested: z.strictObject({
     toDepartment: DepartmentSchema,
     reason: printable(1000, 'reason').optional(),
+    sealed: SealedSchema.optional(),
   }),
   WorkStarted: z.strictObject({
     activity: printable(256, 'activity'),
     attributes: AttributesSchema.optional(),
+    sealed: SealedSchema.optional(),
   }),
   WorkCompleted: z.strictObject({
     activity: printable(256, 'activity'),
     outcome: printable(256, 'outcome').optional(),
     attributes: AttributesSchema.optional(),
+    sealed: SealedSchema.optional(),
   }),
   CustomerWaitStarted: z.strictObject({
     reason: printable(1000, 'reason'),
+    sealed: SealedSchema.optional(),
   }),
-  CustomerWaitEnded: z.strictObject({}),
+  CustomerWaitEnded: z.strictObject({ sealed: SealedSchema.optional() }),
   CustomerNotified: z.strictObject({
     channel: printable(64, 'channel'),
     message: printable(2000, 'message').optional(),
+    sealed: SealedSchema.optional(),
   }),
   JourneyCompleted: z.strictObject({
     outcome: z.enum(JOURNEY_OUTCOMES),
+    sealed: SealedSchema.optional(),
   }),
 } as const satisfies Record<EventType, z.ZodType>;
 

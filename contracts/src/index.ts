@@ -11,3 +11,4 @@ export * from './json-schema.ts';
 export * from './cloudevents.ts';
 export * from './dead-letters.ts';
 export * from './dead-letter.ts';
+export * from './customer-stages.ts';

@@ -22,5 +22,19 @@ export const ChainVerificationSchema = z.object({
   brokenAt: z.int().nullable(),
   reason: z.string().nullable(),
   headHash: z.string().nullable(),
+  /** Where signed digests were checked too (services/audit): what they say. */
+  digests: z
+    .object({
+      ok: z.boolean(),
+      digests: z.int(),
+      lastSignedPosition: z.int().nullable(),
+      brokenAt: z.int().nullable().describe('first position that no longer matches a signed digest'),
+      failedDigest: z.int().nullable(),
+      reason: z.string().nullable(),
+      keyIds: z.array(z.string()),
+    })
+    .optional(),
+  /** Events whose personal fields were crypto-shredded (an erased key, not a changed event). */
+  shredded: z.int().optional(),
 });
 export type ChainVerification = z.infer<typeof ChainVerificationSchema>;

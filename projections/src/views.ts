@@ -1,4 +1,4 @@
-import type { CustomerStatus, JourneySummary, JourneyTimeline, JourneyState } from '@journeys/contracts';
+import { customerStageOf, customerStepLabel, DEFAULT_CUSTOMER_STAGES, type CustomerStagesConfig, type CustomerStatus, type JourneySummary, type JourneyTimeline, type JourneyState } from '@journeys/contracts';
 import type { JourneyFacts } from './journey-fold.ts';
 import { stepWaitMs, stepWorkMs } from './journey-fold.ts';
 import type { ProjectedEvent } from './projected-event.ts';
@@ -95,15 +95,40 @@ export function toSummary(f: JourneyFacts, now: number): JourneySummary {
  * stage = the department that has the case now (what the organisation calls that stage);
  * stepsDone = completed work, labelled by activity.
  */
-export function customerStatusOf(f: JourneyFacts, now: number): Omit<CustomerStatus, 'version'> {
+/**
+ * The mapping `customerStatusOf` uses when not handed one: set once at start-up
+ * (`journey serve` loads JOURNEY_CUSTOMER_STAGES) so callers that predate the parameter
+ * speak customer stages too.
+ */
+let processStages: CustomerStagesConfig = DEFAULT_CUSTOMER_STAGES;
+export function setCustomerStages(config: CustomerStagesConfig): void {
+  processStages = config;
+}
+
+/**
+ * The customer's status. Only customer-facing stage names from the mapping (or the safe
+ * default naming the department's public name) are used: never an activity's raw text.
+ */
+export function customerStatusOf(f: JourneyFacts, now: number, stages: CustomerStagesConfig = processStages): Omit<CustomerStatus, 'version'> {
   const state: CustomerStatus['state'] =
     f.completedAt !== null ? 'completed' : f.customerWaitOpen ? 'waiting-on-you' : 'in-progress';
   const stepsDone: CustomerStatus['stepsDone'] = [];
   for (const s of f.steps) {
-    if (s.completedAt !== null) stepsDone.push({ label: s.activity ?? s.department, completedAt: iso(s.completedAt) });
+    if (s.completedAt === null) continue;
+    stepsDone.push({ label: customerStepLabel(stages, f.journeyType, s.department, s.activity), completedAt: iso(s.completedAt) });
   }
   stepsDone.sort((a, b) => (a.completedAt < b.completedAt ? -1 : a.completedAt > b.completedAt ? 1 : 0));
-  const stage = state === 'completed' ? 'completed' : state === 'waiting-on-you' ? 'waiting on you' : (f.currentDepartment ?? 'received');
+  // Steps in a row of one stage are one step to the customer (the last one's time).
+  for (let i = stepsDone.length - 1; i > 0; i--) if (stepsDone[i]!.label === stepsDone[i - 1]!.label) stepsDone.splice(i - 1, 1);
+  const current = f.currentDepartment === null ? undefined : [...f.steps].reverse().find((s) => s.department === f.currentDepartment);
+  const stage =
+    state === 'completed'
+      ? 'completed'
+      : state === 'waiting-on-you'
+        ? 'waiting on you'
+        : f.currentDepartment === null
+          ? 'received'
+          : customerStageOf(stages, f.journeyType, f.currentDepartment, current?.activity ?? null);
   const outcome = f.outcome === 'resolved' || f.outcome === 'rejected' || f.outcome === 'withdrawn' ? f.outcome : null;
   const sla = slaState(f, now);
   return {

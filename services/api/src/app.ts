@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { AppDeps } from './deps.ts';
 import { createCursorCodec } from './http/cursor.ts';
 import { requestLogging } from './http/logging.ts';
+import { API_CSP, frameAncestorsOf } from './http/security-headers.ts';
 import { createRateLimiters } from './http/rate-limit.ts';
 import { createApiMetrics, type ApiMetrics } from './metrics.ts';
 import { openApiDocument } from './openapi/document.ts';
@@ -13,6 +14,7 @@ import { analyticsRoutes } from './routes/analytics.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { deadLetterRoutes } from './routes/dead-letters.ts';
 import { statusCors } from './routes/cors.ts';
+import { erasureRoutes } from './routes/erasures.ts';
 import { eventsRoutes } from './routes/events.ts';
 import { customerStatusRoute, journeysRoutes } from './routes/journeys.ts';
 import { opsRoutes } from './routes/ops.ts';
@@ -35,8 +37,9 @@ export function commonMiddleware(logger: Logger, metrics: ApiMetrics): RequestHa
   return [
     requestLogging(logger),
     metrics.middleware,
-    (_req, res, next) => {
+    (req, res, next) => {
       res.setHeader('X-Content-Type-Options', 'nosniff');
+      if (req.path.startsWith('/api/')) res.setHeader('Content-Security-Policy', API_CSP);
       next();
     },
   ];
@@ -47,7 +50,10 @@ export function createApp(deps: AppDeps): JourneysApp {
   const app = express() as JourneysApp;
   app.disable('x-powered-by');
   app.set('etag', 'weak');
-  app.set('trust proxy', false);
+  // Which hops may say who the client is (X-Forwarded-For): none unless configured, since
+  // an address the client writes itself would let it pick its own rate-limit bucket.
+  app.set('trust proxy', trustProxySetting(deps.trustProxy));
+  frameAncestorsOf(deps.widgetFrameAncestors ?? deps.widgetOrigins ?? '*');
   // Express 5 defaults to the simple parser; arrays of repeated keys are refused by the schemas.
   app.set('query parser', 'simple');
 
@@ -83,7 +89,8 @@ export function createApp(deps: AppDeps): JourneysApp {
   app.use(auditRoutes(deps, cursors));
   app.use(deadLetterRoutes(deps, cursors));
   app.use(tokenRoutes(deps));
-  app.use(viewerRoutes(deps.viewerDir));
+  app.use(erasureRoutes(deps));
+  app.use(viewerRoutes(deps.viewerDir, deps.widgetFrameAncestors ?? deps.widgetOrigins ?? '*'));
 
   // Anything left: 405 for a known path with the wrong method would need a route table;
   // a plain 404 problem is honest and never leaks which paths exist behind auth.
@@ -97,4 +104,20 @@ export function createApp(deps: AppDeps): JourneysApp {
     statuses.close();
   };
   return app;
+}
+
+/**
+ * JOURNEY_TRUST_PROXY: unset/`false` (the socket's address is the client), a hop count
+ * (`1`: one proxy in front), or a comma list of proxy addresses/CIDRs (`loopback`,
+ * `10.0.0.0/8`, `uniquelocal`), as express reads `trust proxy`.
+ */
+export function trustProxySetting(value: string | undefined): boolean | number | string[] {
+  const v = value?.trim();
+  if (v === undefined || v === '' || v === 'false' || v === '0') return false;
+  if (/^\d{1,2}$/.test(v)) return Number(v);
+  if (v === 'true') return true;
+  const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+  const okItem = /^(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/\d{1,3})?)$/;
+  for (const item of list) if (!okItem.test(item)) throw new Error(`JOURNEY_TRUST_PROXY: ${JSON.stringify(item)} is not an address, a CIDR range or loopback/linklocal/uniquelocal`);
+  return list;
 }

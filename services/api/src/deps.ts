@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ChainVerification } from '@journeys/contracts';
 import type { Registry } from 'prom-client';
 import type { EventStore } from '@journeys/event-store';
 import type { EventBus } from '@journeys/bus';
@@ -38,6 +39,17 @@ export interface AppDeps {
   projectionsCaughtUp?: () => boolean;
   /** Origins allowed to call the status routes from a browser (the widget); default `*`. */
   widgetOrigins?: string;
+  /**
+   * The audit answer of GET /api/audit/verify: the store's chain and the signed digests
+   * (services/audit). Absent: the store's chain alone.
+   */
+  verifyAudit?: (onProgress?: (checked: number) => void) => Promise<ChainVerification>;
+  /** Crypto-shreds a customer's personal data (POST /api/erasures); absent: not offered. */
+  eraseCustomer?: (customerRef: string) => Promise<{ journeys: number; existed: boolean; erasedAt: string }>;
+  /** Origins that may frame the widget page (/widget/status.html); default: widgetOrigins. */
+  widgetFrameAncestors?: string;
+  /** JOURNEY_TRUST_PROXY (see trustProxySetting); default: trust no proxy. */
+  trustProxy?: string;
   /** Rate limits of the ingress and the status routes (requests per window per client; 0: off). */
   rateLimits?: RateLimits;
   /**

@@ -5,11 +5,17 @@ export {
   createAuth,
   parseDuration,
   TokenError,
+  TokenRequestError,
+  keyId,
   DEFAULT_TTL_SECONDS,
   MIN_SECRET_BYTES,
   type Auth,
   type SignOptions,
+  type AuthOptions,
 } from './auth/tokens.ts';
+export { parseMaxTtl, DEFAULT_MAX_TTL_SECONDS } from './auth/lifetimes.ts';
+export { createRevocationList, type RevocationList } from './auth/revocations.ts';
+export { trustProxySetting } from './app.ts';
 export { ACCESS, can, type Permission } from './auth/access.ts';
 export type { Principal } from './auth/principal.ts';
 export { openApiDocument } from './openapi/document.ts';

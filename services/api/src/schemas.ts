@@ -86,7 +86,15 @@ export const TokenRequestSchema = z.strictObject({
   journeyId: JourneyIdSchema.optional(),
   ttl: z.string().max(16).optional().describe('e.g. 30m, 12h, 7d (default 24h)'),
 });
-export const TokenResponseSchema = z.object({ token: z.string(), role: z.string(), expiresAt: z.string() });
+export const TokenResponseSchema = z.object({ token: z.string(), role: z.string(), expiresAt: z.string(), jti: z.string().optional() });
+/** POST /api/tokens/revocations: name the token by its id (`jti`), or hand over the token itself. */
+export const RevocationRequestSchema = z
+  .strictObject({
+    jti: z.string().min(1).max(128).regex(/^[A-Za-z0-9._:-]+$/).optional(),
+    token: z.string().min(1).max(4096).optional(),
+  })
+  .refine((b) => (b.jti === undefined) !== (b.token === undefined), { message: 'give exactly one of jti and token' });
+export const RevocationResponseSchema = z.object({ jti: z.string(), revokedUntil: z.string() });
 
 /** A 503 from POST /api/events says exactly which events the bus took and which it did not. */
 export const PublishFailureSchema = z.object({
@@ -119,3 +127,7 @@ export const ReadinessSchema = z.object({
 export type Readiness = z.infer<typeof ReadinessSchema>;
 
 export const EmptyQuerySchema = z.strictObject({});
+
+/** POST /api/erasures: crypto-shred one customer's personal data (the reference travels in the body, never a URL a log could keep). */
+export const ErasureRequestSchema = z.strictObject({ customerRef: z.string().min(1).max(128) });
+export const ErasureResponseSchema = z.object({ erased: z.boolean(), journeys: z.int(), erasedAt: z.string() });

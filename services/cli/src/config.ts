@@ -21,6 +21,10 @@ const MIN_SECRET_LENGTH = 32;
  *  - JOURNEY_READ_STORE  the projections' read store file (default: beside the embedded store,
  *                    `<store>.read.db`; with EventStoreDB `./data/journeys.read.db`)
  *  - LOG_LEVEL       pino level (default info)
+ *  - JOURNEY_AUTH_PREVIOUS_SECRETS  keys still accepted during a rotation (comma-separated)
+ *  - JOURNEY_TOKEN_MAX_TTL  per-role lifetime maxima, e.g. `admin=12h,customer=30d`
+ *  - JOURNEY_TRUST_PROXY    proxies whose X-Forwarded-For is believed (hops, or addresses/CIDRs)
+ *  - JOURNEY_WIDGET_FRAME_ANCESTORS  origins that may frame /widget/status.html (default: JOURNEY_WIDGET_ORIGINS)
  */
 export interface JourneyConfig {
   store: string;
@@ -35,6 +39,19 @@ export interface JourneyConfig {
   viewerDir: string;
   /** The read store file (JOURNEY_READ_STORE). */
   readStore: string;
+  authPreviousSecrets: string[];
+  /** JOURNEY_CUSTOMER_STAGES: the customer-facing stage mapping (JSON file). */
+  customerStagesFile: string | undefined;
+  /** JOURNEY_AUDIT_DIR: signing keys and the digest log (default `<store>.audit` beside the embedded store). */
+  auditDir: string | undefined;
+  /** JOURNEY_AUDIT_EVERY_EVENTS (default 1000) and JOURNEY_AUDIT_EVERY (default 5m): when a digest is signed. */
+  auditEveryEvents: string | undefined;
+  auditEvery: string | undefined;
+  /** JOURNEY_AUDIT_ACCEPT_MISMATCH=true: start even when the store's tail no longer matches its last digest. */
+  auditAcceptMismatch: boolean;
+  tokenMaxTtl: string | undefined;
+  trustProxy: string | undefined;
+  widgetFrameAncestors: string | undefined;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -63,7 +80,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JourneyConfig 
   if (metricsPublic !== undefined && !['true', 'false', '1', '0'].includes(metricsPublic)) {
     throw new CliError('JOURNEY_METRICS_PUBLIC must be true or false');
   }
+  const authPreviousSecrets = (nonEmpty(env.JOURNEY_AUTH_PREVIOUS_SECRETS) ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  for (const old of authPreviousSecrets) {
+    if (Buffer.byteLength(old, 'utf8') < MIN_SECRET_LENGTH) throw new CliError(`every JOURNEY_AUTH_PREVIOUS_SECRETS key must be at least ${MIN_SECRET_LENGTH} characters`);
+  }
   return {
+    authPreviousSecrets,
+    customerStagesFile: nonEmpty(env.JOURNEY_CUSTOMER_STAGES),
+    auditDir: nonEmpty(env.JOURNEY_AUDIT_DIR),
+    auditEveryEvents: nonEmpty(env.JOURNEY_AUDIT_EVERY_EVENTS),
+    auditEvery: nonEmpty(env.JOURNEY_AUDIT_EVERY),
+    auditAcceptMismatch: ['true', '1'].includes(nonEmpty(env.JOURNEY_AUDIT_ACCEPT_MISMATCH) ?? ''),
+    tokenMaxTtl: nonEmpty(env.JOURNEY_TOKEN_MAX_TTL),
+    trustProxy: nonEmpty(env.JOURNEY_TRUST_PROXY),
+    widgetFrameAncestors: nonEmpty(env.JOURNEY_WIDGET_FRAME_ANCESTORS),
     store,
     storeLocation,
     natsUrl: nonEmpty(env.NATS_URL),
@@ -138,4 +171,9 @@ export async function resolveAuthSecret(config: JourneyConfig): Promise<AuthSecr
     throw err;
   }
   return { secret, source: 'generated', path };
+}
+
+/** The token deny list beside the store (JSON lines, mode 0600), shared by `serve` and `journey token --revoke`. */
+export function revocationFile(config: Pick<JourneyConfig, 'storeLocation'>): string {
+  return join(storeHome(config), 'revoked-tokens.jsonl');
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { openEventStore, parseStoreLocation, type EventStore } from '@journeys/event-store';
 import type { JourneyConfig } from './config.ts';
 import { CliError } from './errors.ts';
+import { shreddedStore } from './audit-setup.ts';
 
 /**
  * Opens a store and, for a remote one (EventStoreDB), checks that it answers within a few
@@ -28,7 +29,7 @@ export async function openReachableStore(connection: string): Promise<EventStore
 export async function openExistingStore(config: JourneyConfig): Promise<EventStore> {
   if (config.storeLocation.kind === 'sqlite' && !existsSync(config.storeLocation.path))
     throw new CliError(`no event store at ${config.storeLocation.path} (JOURNEY_STORE=${config.store})`);
-  return openReachableStore(config.store);
+  return shreddedStore(config, await openReachableStore(config.store));
 }
 
 /** The connection string without credentials, for messages. */

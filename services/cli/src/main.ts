@@ -7,7 +7,7 @@
 import { Command, CommanderError } from 'commander';
 import { existsSync } from 'node:fs';
 
-const COMMANDS = ['serve', 'demo', 'simulate', 'import', 'export', 'rebuild', 'replay', 'audit', 'token', 'dlq'] as const;
+const COMMANDS = ['serve', 'demo', 'simulate', 'import', 'export', 'rebuild', 'replay', 'audit', 'token', 'dlq', 'erase'] as const;
 
 export async function buildProgram(): Promise<Command> {
   const program = new Command('journey')

@@ -1,15 +1,20 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, rm } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { createApp, createAuth, registerProcessMetrics, type Auth, type JourneysApp, type RateLimits } from '@journeys/api';
+import { createApp, registerProcessMetrics, type Auth, type JourneysApp, type RateLimits } from '@journeys/api';
 import { startStatusKvPublisher, statusKvSettingsFromEnv, type EventBus, type NatsBus } from '@journeys/bus';
 import { openEventStore, type EventStore } from '@journeys/event-store';
 import { startIngest, type IngestHandle } from '@journeys/ingest';
-import { createProjectionRunner, type JourneyQueries, type ProjectionRunner } from '@journeys/projections';
+import { createProjectionRunner, setCustomerStages, type JourneyQueries, type ProjectionRunner } from '@journeys/projections';
 import { openConfiguredBus, deadLetterFile } from './dead-letters.ts';
+import { loadCustomerStages } from './customer-stages.ts';
+import { checkTail, countShredded, lastDigest, natsDigestPublisher, startDigestSigner, verifyHistory, type DigestSigner } from '@journeys/audit';
+import { auditSchedule, eraseCustomer, isShredding, openAudit, shreddedStore } from './audit-setup.ts';
+import { authFromConfig } from './auth.ts';
+import { CliError } from './errors.ts';
 import { loadConfig, projectionCheckpointDir, resolveAuthSecret, type AuthSecret, type JourneyConfig } from './config.ts';
 
 export interface RuntimeOptions {
@@ -39,6 +44,8 @@ export interface Runtime {
   queries: JourneyQueries;
   auth: Auth;
   authSecret: AuthSecret;
+  /** Signs the chain head into the digest log (and JetStream with NATS). */
+  digests: DigestSigner;
   registry: Registry;
   logger: Logger;
   app: JourneysApp;
@@ -90,15 +97,45 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
 
   try {
     const authSecret = await resolveAuthSecret(config);
-    const auth = createAuth({ secret: authSecret.secret });
+    const auth = authFromConfig(config, authSecret.secret);
+    cleanups.push(() => Promise.resolve(auth.close()));
 
     if (config.storeLocation.kind === 'sqlite') await mkdir(dirname(resolve(config.storeLocation.path)), { recursive: true });
-    const store = openEventStore(config.store);
-    cleanups.push(() => store.close());
+    const rawStore = openEventStore(config.store);
+    cleanups.push(() => rawStore.close());
+    // The store holds personal data (sealed, but still): owner-only, and so are the WAL and
+    // shared-memory files SQLite creates after this (it gives them the database's mode).
+    if (config.storeLocation.kind === 'sqlite') {
+      for (const suffix of ['', '-wal', '-shm']) await chmod(`${resolve(config.storeLocation.path)}${suffix}`, 0o600).catch(() => undefined);
+    }
+    // Data at rest is sealed per customer (crypto-shredding); every part below reads through it.
+    const store = shreddedStore(config, rawStore);
     if (!(await store.ping())) throw new Error(`the event store ${describeStore(config)} is not reachable`);
 
     const bus = await openConfiguredBus(config);
     cleanups.push(() => bus.close());
+
+    // The signed digests that anchor the history outside the store (services/audit).
+    const audit = openAudit(config);
+    const tail = await checkTail(store, lastDigest(audit.paths.digestsFile));
+    if (!tail.ok) {
+      if (!config.auditAcceptMismatch)
+        throw new CliError(
+          `refusing to start: ${tail.reason}. Run \`journey audit verify\` to see where; set JOURNEY_AUDIT_ACCEPT_MISMATCH=true to start anyway (the mismatch stays on record)`,
+        );
+      announce(`journeys: WARNING: ${tail.reason} (started anyway: JOURNEY_AUDIT_ACCEPT_MISMATCH)`);
+      logger.warn({ reason: tail.reason }, 'audit: store tail does not match its last signed digest');
+    }
+    const auditLog = logger.child({ component: 'audit' });
+    const signer = startDigestSigner({
+      store,
+      keys: audit.keys,
+      file: audit.paths.digestsFile,
+      ...auditSchedule(config),
+      ...(bus.kind === 'nats' ? { publish: await natsDigestPublisher((bus as NatsBus).connection) } : {}),
+      onError: (err) => auditLog.warn({ err }, 'cannot sign or publish a digest; retrying'),
+    });
+    cleanups.push(() => signer.stop());
 
     const registry = new Registry();
     registerProcessMetrics(registry);
@@ -108,6 +145,10 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       await mkdir(dirname(readStorePath), { recursive: true });
       await removeLegacySnapshot(config);
     }
+    // What customers are told: stage names from the mapping, never raw activity text.
+    const stages = loadCustomerStages(config.customerStagesFile);
+    setCustomerStages(stages.config);
+
     const projections = createProjectionRunner({
       store,
       ...(readStorePath !== undefined ? { readStorePath } : {}),
@@ -139,9 +180,24 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       registry,
       logger: logger.child({ component: 'api' }),
       cursorKey: authSecret.secret,
+      verifyAudit: async (onProgress) => {
+        const result = await verifyHistory(rawStore, { digests: audit.digests(), keys: audit.keys.publicKeys() }, { onProgress });
+        return isShredding(store) ? { ...result, shredded: await countShredded(store) } : result;
+      },
+      ...(isShredding(store)
+        ? {
+            eraseCustomer: async (customerRef: string) => {
+              const r = eraseCustomer(config, store, customerRef, 'api');
+              await signer.signNow();
+              return { journeys: r.journeys, existed: r.existed, erasedAt: r.record.at };
+            },
+          }
+        : {}),
       viewerDir: options.app?.viewerDir ?? config.viewerDir,
       metricsPublic: config.metricsPublic,
       widgetOrigins: config.widgetOrigins,
+      ...(config.widgetFrameAncestors !== undefined ? { widgetFrameAncestors: config.widgetFrameAncestors } : {}),
+      ...(config.trustProxy !== undefined ? { trustProxy: config.trustProxy } : {}),
       ...(options.app?.sseHeartbeatMs !== undefined ? { sseHeartbeatMs: options.app.sseHeartbeatMs } : {}),
       ...(options.app?.readyMaxLag !== undefined ? { readyMaxLag: options.app.readyMaxLag } : {}),
       ...(options.app?.rateLimits !== undefined ? { rateLimits: options.app.rateLimits } : {}),
@@ -160,6 +216,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         ? `journeys: bus: in-process (NATS_URL is not set; events waiting for ingest live in memory only; dead letters are kept in ${deadLetterFile(config)})`
         : `journeys: bus: ${bus.describe()}`,
     );
+    if (stages.source) announce(`journeys: customer stages from ${stages.source}`);
     if (authSecret.source === 'env') announce('journeys: tokens signed with JOURNEY_AUTH_SECRET');
     else
       announce(
@@ -183,6 +240,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       queries: projections.queries,
       auth,
       authSecret,
+      digests: signer,
       registry,
       logger,
       app,

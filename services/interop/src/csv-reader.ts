@@ -1,12 +1,15 @@
 import { parse, CsvError } from 'csv-parse';
 import type { Readable } from 'node:stream';
 import { LogFormatError } from './errors.ts';
+import { clip, DEFAULT_IMPORT_LIMITS } from './limits.ts';
 import type { ColumnMapping, LogRow } from './row.ts';
 import { restoreCell } from './csv-safety.ts';
 
 export interface CsvReadOptions {
   columns: ColumnMapping;
   delimiter: string;
+  /** Longest record in characters (default 1 MiB): past it the file is refused, not buffered. */
+  maxRecordChars?: number;
 }
 
 /**
@@ -22,6 +25,7 @@ export async function* readCsv(text: Readable, options: CsvReadOptions): AsyncGe
     bom: true,
     info: true,
     skip_empty_lines: true,
+    max_record_size: options.maxRecordChars ?? DEFAULT_IMPORT_LIMITS.maxRecordChars,
     columns: (header: string[]) => {
       const required: Array<[keyof ColumnMapping, string]> = [
         ['case', '--case'],
@@ -31,14 +35,14 @@ export async function* readCsv(text: Readable, options: CsvReadOptions): AsyncGe
       for (const [field, flag] of required) {
         if (!header.includes(columns[field])) {
           throw new LogFormatError(
-            `CSV has no ${field} column ${JSON.stringify(columns[field])} (columns: ${header.map((h) => JSON.stringify(h)).join(', ')}); name it with ${flag}`,
+            `CSV has no ${field} column ${JSON.stringify(columns[field])} (columns: ${clip(header.slice(0, 50).map((h) => JSON.stringify(clip(h, 80))).join(', '), 600)}); name it with ${flag}`,
             1,
           );
         }
       }
       const seen = new Set<string>();
       for (const h of header) {
-        if (h !== '' && seen.has(h)) throw new LogFormatError(`CSV header repeats the column ${JSON.stringify(h)}`, 1);
+        if (h !== '' && seen.has(h)) throw new LogFormatError(`CSV header repeats the column ${JSON.stringify(clip(h, 80))}`, 1);
         seen.add(h);
       }
       return header;
@@ -66,7 +70,8 @@ export async function* readCsv(text: Readable, options: CsvReadOptions): AsyncGe
   } catch (err) {
     if (err instanceof CsvError) {
       const line = (err as CsvError & { lines?: number }).lines;
-      throw new LogFormatError(`malformed CSV: ${err.message}`, line);
+      const message = (err as CsvError).code === 'CSV_MAX_RECORD_SIZE' ? `a record is longer than ${options.maxRecordChars ?? DEFAULT_IMPORT_LIMITS.maxRecordChars} characters (limit --max-record)` : err.message;
+      throw new LogFormatError(`malformed CSV: ${message}`, line);
     }
     throw err;
   }

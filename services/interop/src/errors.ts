@@ -1,3 +1,5 @@
+import { clip } from './limits.ts';
+
 /**
  * The file itself cannot be read as the log it claims to be (malformed or truncated XML,
  * a corrupt gzip stream, a CSV row with the wrong number of fields, a missing column).
@@ -6,7 +8,8 @@
 export class LogFormatError extends Error {
   override name = 'LogFormatError';
   constructor(message: string, readonly line?: number) {
-    super(line === undefined ? message : `${message} (line ${line})`);
+    // A message quotes the file (a column name, a bad value): never let it grow with the file.
+    super(line === undefined ? clip(message) : `${clip(message)} (line ${line})`);
   }
 }
 

@@ -1,13 +1,15 @@
 import { journeyStreamName, validateEvent, type JourneyEvent } from '@journeys/contracts';
 import type { AppendResult, EventStore, StreamBatch } from '@journeys/event-store';
 import { basename } from 'node:path';
-import { createInterface } from 'node:readline';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { plausibilityProblems } from '@journeys/bus';
 import { readCsv } from './csv-reader.ts';
 import { ImportAppendError, LogFormatError } from './errors.ts';
 import { LogMapper, resolveDepartment, type DropReason } from './mapping.ts';
 import { DEFAULT_COLUMNS, type ColumnMapping, type LogRow } from './row.ts';
 import { describeStreamError, detectFormat, openLogSource, type LogFormat, type LogSource } from './source.ts';
 import { ImportSpool } from './spool.ts';
+import { clip, DEFAULT_IMPORT_LIMITS, type ImportLimits } from './limits.ts';
 import { readXes } from './xes-reader.ts';
 import { readOcel } from './ocel-reader.ts';
 import { JOURNEY_OBJECT_TYPE } from './ocel-writer.ts';
@@ -41,16 +43,29 @@ export interface ImportOptions {
   ocelObjectType?: string;
   /** Refuse the whole file (append nothing) if any row would be dropped. */
   strict?: boolean;
-  /** Where the temporary spool goes (default: the OS temp dir). */
+  /**
+   * Ignored since the spool became SQLite's anonymous temporary database (which leaves
+   * nothing behind on any exit path); it goes where SQLITE_TMPDIR or TMPDIR say.
+   */
   tmpDir?: string;
+  /** Bounds on size, nesting and trace length (DEFAULT_IMPORT_LIMITS for any left out). */
+  limits?: Partial<ImportLimits>;
+  /**
+   * Every dropped row as one JSON line (line, reason, message, the row's fields), mode 0600
+   * (rows may carry personal data). Written only when a row is dropped.
+   */
+  rejectsFile?: string;
   onProgress?: (progress: ImportProgress) => void;
   /** How many dropped rows to describe in `problems` (all are counted). Default 20. */
   maxProblems?: number;
 }
 
+/** Why a row was not imported: the mapping's reasons, and the ingress's timestamp rule. */
+export type ImportDropReason = DropReason | 'implausible time';
+
 export interface DroppedRow {
   line: number;
-  reason: DropReason;
+  reason: ImportDropReason;
   message: string;
 }
 
@@ -66,7 +81,7 @@ export interface ImportResult {
   /** Events the store already had (same id): a re-import appends nothing. */
   duplicates: number;
   /** Rows not imported, by reason (only reasons that occurred). */
-  dropped: Partial<Record<DropReason, number>>;
+  dropped: Partial<Record<ImportDropReason, number>>;
   droppedTotal: number;
   /** The first `maxProblems` dropped rows, with their line. */
   problems: DroppedRow[];
@@ -93,16 +108,33 @@ export async function importLog(store: EventStore, file: string, options: Import
   const maxProblems = options.maxProblems ?? 20;
   const batchSize = Math.max(1, options.batchSize ?? 500);
 
-  const source = await openLogSource(file);
-  const spool = new ImportSpool(options.tmpDir);
-  const dropped: Partial<Record<DropReason, number>> = {};
+  const limits: ImportLimits = { ...DEFAULT_IMPORT_LIMITS, ...stripUndefined(options.limits ?? {}) };
+  const source = await openLogSource(file, limits.maxDecompressedBytes);
+  const spool = new ImportSpool();
+  const dropped: Partial<Record<ImportDropReason, number>> = {};
   const problems: DroppedRow[] = [];
   let droppedTotal = 0;
   let rows = 0;
-  const drop = (line: number, reason: DropReason, message: string) => {
+  let rejects: number | undefined;
+  const drop = (line: number, reason: ImportDropReason, rawMessage: string, row?: unknown) => {
+    const message = clip(rawMessage, 500);
     dropped[reason] = (dropped[reason] ?? 0) + 1;
     droppedTotal++;
     if (problems.length < maxProblems) problems.push({ line, reason, message });
+    if (options.rejectsFile !== undefined) {
+      rejects ??= openSync(options.rejectsFile, 'w', 0o600);
+      writeSync(rejects, `${JSON.stringify({ line, reason, message, row })}\n`);
+    }
+  };
+  /** The ingress's rule (not in the future, not before 1970), so an import cannot store what POST /api/events refuses. */
+  const implausible = (event: JourneyEvent) => plausibilityProblems(event)[0]?.message;
+  const spoolEvent = (line: number, event: JourneyEvent, groupless: boolean, resource: string | undefined, row: unknown) => {
+    const why = implausible(event);
+    if (why !== undefined) return drop(line, 'implausible time', why, row);
+    if (spool.eventsOf(event.journeyId) >= limits.maxEventsPerTrace) {
+      throw new LogFormatError(`journey ${JSON.stringify(clip(event.journeyId, 80))} has more than ${limits.maxEventsPerTrace} events (limit --max-trace-events)`, line);
+    }
+    spool.add(event.journeyId, JSON.stringify(event), groupless, resource);
   };
   const readProgress = () => options.onProgress?.({ phase: 'read', done: source.bytesRead(), total: source.size, rows });
 
@@ -111,22 +143,22 @@ export async function importLog(store: EventStore, file: string, options: Import
     try {
       if (format === 'jsonl') {
         departmentFrom = 'event';
-        for await (const batch of readJsonl(source)) {
+        for await (const batch of readJsonl(source, limits.maxRecordChars)) {
           for (const { line, text } of batch) {
             rows++;
             let value: unknown;
             try {
               value = JSON.parse(text);
             } catch (err) {
-              drop(line, 'invalid JSON', (err as Error).message);
+              drop(line, 'invalid JSON', (err as Error).message, clip(text, 4096));
               continue;
             }
             const result = validateEvent(value);
             if (!result.ok) {
-              drop(line, 'invalid event', result.problems.map((p) => `${p.path || '(root)'}: ${p.message}`).join('; '));
+              drop(line, 'invalid event', result.problems.map((p) => `${p.path || '(root)'}: ${p.message}`).join('; '), value);
               continue;
             }
-            spool.add(result.value.journeyId, JSON.stringify(result.value), false, undefined);
+            spoolEvent(line, result.value, false, undefined, value);
           }
           readProgress();
         }
@@ -143,16 +175,18 @@ export async function importLog(store: EventStore, file: string, options: Import
       } else {
         const mapper = new LogMapper(columns);
         const batches: AsyncIterable<LogRow[]> =
-          format === 'xes' ? readXes(source.text) : readCsv(source.text, { columns, delimiter: options.delimiter ?? (/\.tsv(\.gz)?$/i.test(file) ? '\t' : ',') });
+          format === 'xes'
+            ? readXes(source.text, limits)
+            : readCsv(source.text, { columns, delimiter: options.delimiter ?? (/\.tsv(\.gz)?$/i.test(file) ? '\t' : ','), maxRecordChars: limits.maxRecordChars });
         for await (const batch of batches) {
           for (const row of batch) {
             rows++;
             const mapped = mapper.map(row);
             if (!mapped.ok) {
-              drop(row.line, mapped.reason, mapped.message);
+              drop(row.line, mapped.reason, mapped.message, rowFields(row));
               continue;
             }
-            spool.add(mapped.event.journeyId, JSON.stringify(mapped.event), mapped.groupless, mapped.resource);
+            spoolEvent(row.line, mapped.event, mapped.groupless, mapped.resource, rowFields(row));
           }
           readProgress();
         }
@@ -246,7 +280,16 @@ export async function importLog(store: EventStore, file: string, options: Import
     };
   } finally {
     spool.close();
+    if (rejects !== undefined) closeSync(rejects);
   }
+}
+
+/** A row as the rejects file shows it: its fields, each cut to a readable size. */
+function rowFields(row: LogRow): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (row.caseId !== undefined) out.case = clip(row.caseId, 1024);
+  for (const [k, v] of row.attributes) out[clip(k, 128)] = typeof v === 'string' ? clip(v, 1024) : v;
+  return out;
 }
 
 export function describeDropped(dropped: Partial<Record<string, number>>): string {
@@ -255,19 +298,39 @@ export function describeDropped(dropped: Partial<Record<string, number>>): strin
     .join(', ');
 }
 
-async function* readJsonl(source: LogSource): AsyncGenerator<Array<{ line: number; text: string }>> {
-  const lines = createInterface({ input: source.text, crlfDelay: Infinity });
+/**
+ * Lines of a JSON Lines file, in batches. Hand-split rather than readline: readline buffers
+ * a line of any length (a gzip bomb of one endless line ended in a RangeError), this refuses
+ * a line past `maxChars` as soon as the buffer passes it.
+ */
+async function* readJsonl(source: LogSource, maxChars: number): AsyncGenerator<Array<{ line: number; text: string }>> {
   let n = 0;
+  let rest = '';
   let batch: Array<{ line: number; text: string }> = [];
-  for await (const text of lines) {
+  const push = (text: string) => {
     n++;
-    if (text.trim() === '') continue;
-    batch.push({ line: n, text });
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    if (text.trim() !== '') batch.push({ line: n, text });
+  };
+  for await (const chunk of source.text as AsyncIterable<string>) {
+    let start = 0;
+    let nl = chunk.indexOf('\n');
+    while (nl >= 0) {
+      const piece = rest + chunk.slice(start, nl);
+      rest = '';
+      if (piece.length > maxChars) throw new LogFormatError(`line ${n + 1} is longer than ${maxChars} characters (limit --max-record)`);
+      push(piece);
+      start = nl + 1;
+      nl = chunk.indexOf('\n', start);
+    }
+    rest += chunk.slice(start);
+    if (rest.length > maxChars) throw new LogFormatError(`line ${n + 1} is longer than ${maxChars} characters (limit --max-record)`);
     if (batch.length >= 1000) {
       yield batch;
       batch = [];
     }
   }
+  if (rest !== '') push(rest);
   if (batch.length > 0) yield batch;
 }
 

@@ -1,4 +1,5 @@
-export { importLog, describeDropped, type ImportOptions, type ImportResult, type ImportProgress, type DroppedRow } from './import.ts';
+export { importLog, describeDropped, type ImportOptions, type ImportResult, type ImportProgress, type DroppedRow, type ImportDropReason } from './import.ts';
+export { DEFAULT_IMPORT_LIMITS, type ImportLimits } from './limits.ts';
 export { exportLog, EXPORT_FORMATS, type ExportFormat, type ExportOptions, type ExportResult } from './export.ts';
 export { OcelDocumentSchema, OcelEventSchema, OcelObjectSchema, OcelTypeSchema, OCEL_ATTRIBUTE_TYPES, type OcelDocument, type OcelEvent, type OcelObject, type OcelType } from './ocel.ts';
 export { LogFormatError, ImportAppendError } from './errors.ts';

@@ -2,16 +2,19 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { basename } from 'node:path';
 import { LogFormatError } from './errors.ts';
+import { byteBudget, DEFAULT_IMPORT_LIMITS } from './limits.ts';
 
 export const LOG_FORMATS = ['xes', 'csv', 'jsonl', 'ocel'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
-/** `x.xes`, `x.xes.gz`, `x.csv`, `x.csv.gz`, `x.jsonl`, `x.ndjson`, `x.jsonocel` / `x.ocel.json` (OCEL 2.0; and their .gz). */
+/** `x.xes`, `x.xes.gz`, `x.csv`, `x.csv.gz`, `x.jsonl`, `x.ndjson`, `x.jsonocel` / `x.ocel.json` (OCEL 2.0) (and their .gz, .gzip, .z); gzip is also recognised by its magic bytes whatever the name. */
 export function detectFormat(file: string): { format: LogFormat | undefined; gzip: boolean } {
   const lower = file.toLowerCase();
-  const gzip = lower.endsWith('.gz');
-  const name = gzip ? lower.slice(0, -3) : lower;
+  const suffix = /\.(gz|gzip|z)$/.exec(lower);
+  const gzip = suffix !== null;
+  const name = suffix ? lower.slice(0, suffix.index) : lower;
   if (name.endsWith('.xes') || name.endsWith('.xml')) return { format: 'xes', gzip };
   if (name.endsWith('.csv') || name.endsWith('.tsv')) return { format: 'csv', gzip };
   if (name.endsWith('.jsonocel') || name.endsWith('.ocel.json')) return { format: 'ocel', gzip };
@@ -32,7 +35,7 @@ export interface LogSource {
  * extension; a corrupt or truncated gzip stream surfaces as a LogFormatError from the
  * consumer's iteration, never as a silently short log.
  */
-export async function openLogSource(file: string): Promise<LogSource> {
+export async function openLogSource(file: string, maxBytes: number = DEFAULT_IMPORT_LIMITS.maxDecompressedBytes): Promise<LogSource> {
   let size: number;
   try {
     const info = await stat(file);
@@ -48,13 +51,21 @@ export async function openLogSource(file: string): Promise<LogSource> {
   raw.on('data', (chunk) => {
     read += chunk.length;
   });
-  let text: Readable = raw;
+  let bytes: Readable = raw;
   if (gzip) {
     const gunzip = createGunzip();
     raw.on('error', (err) => gunzip.destroy(err));
     gunzip.on('error', () => raw.destroy());
-    text = raw.pipe(gunzip);
+    bytes = raw.pipe(gunzip);
   }
+  // Counted after decompression: the budget is what the process must read, whatever the file's size.
+  const budget = byteBudget(maxBytes, basename(file));
+  bytes.on('error', (err) => budget.destroy(err));
+  budget.on('error', () => {
+    raw.destroy();
+    if (bytes !== raw) bytes.destroy();
+  });
+  const text = bytes.pipe(budget);
   text.setEncoding('utf8');
   return { text, bytesRead: () => read, size };
 }

@@ -1,7 +1,4 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 export interface SpoolEntry {
   journeyId: string;
@@ -15,21 +12,29 @@ export interface SpoolEntry {
  * A temporary SQLite file holding every validated event of a log before anything is appended
  * (what makes an import all-or-nothing for a bad file), grouped by journey in first-seen
  * order and kept in file order within a journey. Memory stays flat whatever the log's size
- * or however its cases are interleaved; the file is removed on close.
+ * or however its cases are interleaved.
+ *
+ * It is SQLite's anonymous temporary database (16 MiB of cache, the rest in a file SQLite
+ * unlinks as soon as it has opened it, in SQLITE_TMPDIR or TMPDIR or /var/tmp), so it leaves
+ * nothing behind on any exit path: an exception, a Ctrl-C, or a SIGKILL half-way through a
+ * 600 MB spool. The rows may hold personal data; they are reachable only through this
+ * process's descriptor.
  */
 export class ImportSpool {
-  private readonly dir: string;
   private readonly db: Database.Database;
   private readonly insert: Database.Statement;
   private readonly journeys = new Map<string, number>();
+  private readonly perJourney: number[] = [];
   private pending = 0;
   count = 0;
 
-  constructor(parentDir: string = tmpdir()) {
-    this.dir = mkdtempSync(join(parentDir, 'journey-import-'));
-    this.db = new Database(join(this.dir, 'spool.db'));
+  constructor() {
+    // '' is SQLite's anonymous on-disk database: pages past the cache spill to a temp file
+    // that SQLite unlinks the moment it opens it, so nothing is ever left behind.
+    this.db = new Database('');
     this.db.pragma('journal_mode = OFF');
     this.db.pragma('synchronous = OFF');
+    this.db.pragma('cache_size = -16384');
     this.db.exec('CREATE TABLE spool (seq INTEGER PRIMARY KEY, journey INTEGER NOT NULL, json TEXT NOT NULL, groupless INTEGER NOT NULL, resource TEXT)');
     this.insert = this.db.prepare('INSERT INTO spool (journey, json, groupless, resource) VALUES (?, ?, ?, ?)');
     this.db.exec('BEGIN');
@@ -45,12 +50,19 @@ export class ImportSpool {
       ord = this.journeys.size;
       this.journeys.set(journeyId, ord);
     }
+    this.perJourney[ord] = (this.perJourney[ord] ?? 0) + 1;
     this.insert.run(ord, json, groupless ? 1 : 0, resource ?? null);
     this.count++;
     if (++this.pending >= 10_000) {
       this.db.exec('COMMIT; BEGIN');
       this.pending = 0;
     }
+  }
+
+  /** Events spooled so far for this journey. */
+  eventsOf(journeyId: string): number {
+    const ord = this.journeys.get(journeyId);
+    return ord === undefined ? 0 : (this.perJourney[ord] ?? 0);
   }
 
   /** Entries journey by journey (first-seen order), each journey's in file order. */
@@ -68,10 +80,6 @@ export class ImportSpool {
   }
 
   close(): void {
-    try {
-      if (this.db.open) this.db.close();
-    } finally {
-      rmSync(this.dir, { recursive: true, force: true });
-    }
+    if (this.db.open) this.db.close();
   }
 }

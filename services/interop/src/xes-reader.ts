@@ -1,6 +1,7 @@
 import { SaxesParser, type SaxesTagPlain } from 'saxes';
 import type { Readable } from 'node:stream';
 import { LogFormatError } from './errors.ts';
+import { DEFAULT_IMPORT_LIMITS, type ImportLimits } from './limits.ts';
 import type { AttributeValue, LogRow } from './row.ts';
 import { decodeXesKey } from './xes-keys.ts';
 
@@ -33,7 +34,7 @@ function typed(tag: string, value: string): AttributeValue {
  * trace index), like the reference, so its events are not lost. The case id is resolved
  * when the trace closes, so a `concept:name` written after the events still applies.
  */
-export async function* readXes(text: Readable): AsyncGenerator<LogRow[]> {
+export async function* readXes(text: Readable, limits: Pick<ImportLimits, 'maxDepth' | 'maxEventsPerTrace' | 'maxAttributes'> = DEFAULT_IMPORT_LIMITS): AsyncGenerator<LogRow[]> {
   const parser = new SaxesParser({ xmlns: false, position: true });
   const stack: string[] = [];
   let traceIndex = -1;
@@ -55,6 +56,9 @@ export async function* readXes(text: Readable): AsyncGenerator<LogRow[]> {
     }
     const parent = stack[stack.length - 1];
     stack.push(name);
+    // One trace is held while read, and the element stack always: bound both before they grow.
+    if (stack.length > limits.maxDepth)
+      throw new LogFormatError(`XES elements nest deeper than ${limits.maxDepth} levels (limit --max-depth)`, parser.line);
     if (name === 'trace' && parent === 'log') {
       traceIndex++;
       traceAttrs = new Map();
@@ -67,8 +71,16 @@ export async function* readXes(text: Readable): AsyncGenerator<LogRow[]> {
       const value = tag.attributes.value;
       if (typeof rawKey !== 'string' || typeof value !== 'string') return;
       const key = decodeXesKey(rawKey); // undoes the export's key mapping (xes-keys.ts)
-      if (parent === 'event' && stack[stack.length - 3] === 'trace' && eventAttrs) eventAttrs.set(key, typed(name, value));
-      else if (parent === 'trace' && stack[stack.length - 3] === 'log' && traceAttrs) traceAttrs.set(key, typed(name, value));
+      const into =
+        parent === 'event' && stack[stack.length - 3] === 'trace' && eventAttrs
+          ? eventAttrs
+          : parent === 'trace' && stack[stack.length - 3] === 'log' && traceAttrs
+            ? traceAttrs
+            : undefined;
+      if (!into) return;
+      into.set(key, typed(name, value));
+      if (into.size > limits.maxAttributes)
+        throw new LogFormatError(`an XES ${into === eventAttrs ? 'event' : 'trace'} has more than ${limits.maxAttributes} attributes`, parser.line);
     }
   });
   parser.on('closetag', (tag: SaxesTagPlain) => {
@@ -77,6 +89,8 @@ export async function* readXes(text: Readable): AsyncGenerator<LogRow[]> {
     const parent = stack[stack.length - 1];
     if (name === 'event' && parent === 'trace' && eventAttrs) {
       traceEvents.push({ line: eventLine, attributes: eventAttrs });
+      if (traceEvents.length > limits.maxEventsPerTrace)
+        throw new LogFormatError(`XES trace ${traceIndex} has more than ${limits.maxEventsPerTrace} events (limit --max-trace-events)`, parser.line);
       eventAttrs = undefined;
     } else if (name === 'trace' && parent === 'log' && traceAttrs) {
       const named = traceAttrs.get('concept:name');

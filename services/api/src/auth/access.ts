@@ -14,7 +14,8 @@ export type Permission =
   | 'audit:read'
   | 'metrics:read'
   | 'tokens:issue'
-  | 'deadletters:read';
+  | 'deadletters:read'
+  | 'data:erase';
 
 export const ACCESS: Record<Permission, readonly PrincipalKind[]> = {
   'events:publish': ['admin', 'department'],
@@ -28,6 +29,7 @@ export const ACCESS: Record<Permission, readonly PrincipalKind[]> = {
   'metrics:read': ['admin', 'metrics'],
   'tokens:issue': ['admin'],
   'deadletters:read': ['admin'],
+  'data:erase': ['admin'],
 };
 
 export function can(principal: Principal, permission: Permission): boolean {

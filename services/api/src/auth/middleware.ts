@@ -2,6 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { forbidden, unauthorized } from '../problem.ts';
 import { can, type Permission } from './access.ts';
 import type { Principal } from './principal.ts';
+import { readToken } from './bearer.ts';
 import { TokenError, type Auth } from './tokens.ts';
 
 declare global {
@@ -25,15 +26,13 @@ export function principalOf(req: Request): Principal {
  */
 export function authenticate(auth: Auth, options: { allowQueryToken?: boolean } = {}): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction): Promise<void> | undefined => {
-    const header = req.headers.authorization;
-    let token: string | undefined;
-    if (header !== undefined) {
-      const m = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
-      if (!m) throw unauthorized('Use "Authorization: Bearer <token>".', 'invalid_request');
-      token = m[1];
-    } else if (options.allowQueryToken && typeof req.query.token === 'string') {
-      token = req.query.token;
+    let given;
+    try {
+      given = readToken(req);
+    } catch {
+      throw unauthorized('Use "Authorization: Bearer <token>".', 'invalid_request');
     }
+    const token = given && (given.from === 'header' || options.allowQueryToken) ? given.token : undefined;
     if (token === undefined)
       throw unauthorized('This route needs a token: "Authorization: Bearer <token>" (see `journey token`).', 'invalid_request');
     // The common case (a token seen before) stays synchronous: no promise, no extra tick.
@@ -49,7 +48,8 @@ export function authenticate(auth: Auth, options: { allowQueryToken?: boolean } 
         next();
       },
       (err: unknown) => {
-        if (err instanceof TokenError) throw unauthorized(err.reason === 'expired' ? 'The token has expired.' : 'The token is not valid.');
+        if (err instanceof TokenError)
+          throw unauthorized(err.reason === 'expired' ? 'The token has expired.' : err.reason === 'revoked' ? 'The token has been revoked.' : 'The token is not valid.');
         throw err;
       },
     );

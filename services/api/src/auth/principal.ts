@@ -1,18 +1,28 @@
 import { isDepartmentSlug, RoleSchema, type Role } from '@journeys/contracts';
 
 /** Who is calling, as read from a verified token. */
-export type Principal =
-  | { kind: 'admin'; role: 'admin'; expiresAt: number }
-  | { kind: 'analyst'; role: 'analyst'; expiresAt: number }
-  | { kind: 'auditor'; role: 'auditor'; expiresAt: number }
-  | { kind: 'metrics'; role: 'metrics'; expiresAt: number }
-  | { kind: 'department'; role: `department:${string}`; department: string; expiresAt: number }
-  | { kind: 'customer'; role: 'customer'; journeyId: string; expiresAt: number };
+export type Principal = (
+  | { kind: 'admin'; role: 'admin' }
+  | { kind: 'analyst'; role: 'analyst' }
+  | { kind: 'auditor'; role: 'auditor' }
+  | { kind: 'metrics'; role: 'metrics' }
+  | { kind: 'department'; role: `department:${string}`; department: string }
+  | { kind: 'customer'; role: 'customer'; journeyId: string }
+) & {
+  expiresAt: number;
+  /** The token's id (`jti`), what a revocation names; absent on tokens signed before ids. */
+  jti?: string;
+};
 
 export type PrincipalKind = Principal['kind'];
 
 /** Builds a principal from token claims; undefined when the claims do not make one. */
-export function principalFromClaims(role: unknown, journeyId: unknown, expiresAt: number): Principal | undefined {
+export function principalFromClaims(role: unknown, journeyId: unknown, expiresAt: number, jti?: string): Principal | undefined {
+  const p = fromClaims(role, journeyId, expiresAt);
+  return p && jti !== undefined ? { ...p, jti } : p;
+}
+
+function fromClaims(role: unknown, journeyId: unknown, expiresAt: number): Principal | undefined {
   const parsed = RoleSchema.safeParse(role);
   if (!parsed.success) return undefined;
   const r: Role = parsed.data;

@@ -14,10 +14,42 @@ declare global {
   }
 }
 
-/** `token=` values never reach a log line, wherever they sit in the query. */
+const SECRET_NAMES = new Set(['token', 'access_token', 'id_token', 'refresh_token', 'jwt', 'auth', 'authorization', 'bearer', 'key', 'secret']);
+// A JWT anywhere (path, odd parameter name, fragment): three base64url parts, the first a JSON header.
+const JWT_LIKE = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+/g;
+
+function decodeName(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' ')).trim().toLowerCase();
+  } catch {
+    return raw.toLowerCase();
+  }
+}
+
+/**
+ * Token values never reach a log line, however they are spelled: a parameter name is
+ * compared after percent-decoding (`?tok%65n=` is `token` to the query parser, so it must be
+ * to the redactor too) and case folding, and anything shaped like a JWT is masked wherever
+ * it sits.
+ */
 export function redactUrl(url: string | undefined): string | undefined {
   if (url === undefined) return url;
-  return url.replace(/([?&](?:token|access_token)=)[^&#]*/gi, '$1[REDACTED]');
+  const q = url.indexOf('?');
+  let out = url;
+  if (q >= 0) {
+    const hash = url.indexOf('#', q);
+    const query = url.slice(q + 1, hash < 0 ? undefined : hash);
+    const redacted = query
+      .split('&')
+      .map((pair) => {
+        const eq = pair.indexOf('=');
+        const name = eq < 0 ? pair : pair.slice(0, eq);
+        return eq >= 0 && SECRET_NAMES.has(decodeName(name)) ? `${name}=[REDACTED]` : pair;
+      })
+      .join('&');
+    out = url.slice(0, q + 1) + redacted + (hash < 0 ? '' : url.slice(hash));
+  }
+  return out.replace(JWT_LIKE, '[REDACTED]');
 }
 
 /**

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Principal } from '../auth/principal.ts';
 import { ipKeyGenerator } from 'express-rate-limit';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { tokenOrUndefined } from '../auth/bearer.ts';
 import type { Auth } from '../auth/tokens.ts';
 import { HttpProblem } from '../problem.ts';
 
@@ -15,17 +17,18 @@ export interface RateLimits {
   ingress?: number;
   /** Status routes per customer journey (customer tokens) or per token (anything unverified). Staff tokens are not limited. Default 300/min. */
   status?: number;
-  /** Failed requests (4xx) on those routes per IP address: token guessing, scanning. Default 600/min. */
+  /**
+   * Failed requests (4xx) on those routes per client: per verified token holder, and per IP
+   * address for requests without a valid token (token guessing, scanning). A flood of bad
+   * requests from one address then blocks only unauthenticated requests from it, never the
+   * widgets and departments that share its proxy and hold valid tokens. Default 600/min.
+   */
   failures?: number;
 }
 
 export const DEFAULT_RATE_LIMITS: Required<RateLimits> = { windowMs: 60_000, ingress: 1200, status: 300, failures: 600 };
 
-function bearer(req: Request): string | undefined {
-  const header = req.headers.authorization;
-  if (typeof header === 'string') return /^Bearer[ ]+(\S+)\s*$/i.exec(header)?.[1];
-  return typeof req.query.token === 'string' ? req.query.token : undefined;
-}
+const bearer = tokenOrUndefined;
 
 /** A token is never used as a map key as such (keys can show up in a debugger or a heap dump). */
 const digest = (text: string) => createHash('sha256').update(text).digest('base64url').slice(0, 22);
@@ -69,11 +72,13 @@ function consumeOr429(limiter: RateLimiterMemory, key: string, what: string, res
 }
 
 /**
- * Failed requests (4xx and 5xx) per IP address. Only failures are counted, after the
- * response, so a successful request costs a map lookup and nothing else: an address is put
- * on the blocked list when it spends its last point, and refused until its window ends.
+ * Failed requests (4xx and 5xx) per client. Only failures are counted, after the response,
+ * so a successful request costs a map lookup and nothing else: a client is put on the
+ * blocked list when it spends its last point, and refused until its window ends. The client
+ * is the verified token holder when the request carries a valid token, else the address (as
+ * `trust proxy` reads it): so one tenant's failures never lock out another tenant.
  */
-function failureLimit(failures: number, windowMs: number): RequestHandler {
+function failureLimit(auth: Auth, failures: number, windowMs: number): RequestHandler {
   const counter = new RateLimiterMemory({ points: failures, duration: windowMs / 1000 });
   const blockedUntil = new Map<string, number>();
   const block = (key: string, r: RateLimiterRes) => {
@@ -93,12 +98,11 @@ function failureLimit(failures: number, windowMs: number): RequestHandler {
       },
     );
   };
-  return (req, res, next) => {
-    const key = `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
+  const check = (key: string, req: Request, res: Response, next: NextFunction) => {
     const until = blockedUntil.get(key);
     if (until !== undefined) {
       const left = until - Date.now();
-      if (left > 0) return next(tooMany('failed requests from this address', left));
+      if (left > 0) return next(tooMany(key.startsWith('ip:') ? 'failed requests from this address' : 'failed requests with this token', left));
       blockedUntil.delete(key);
     }
     res.once('finish', () => {
@@ -106,6 +110,22 @@ function failureLimit(failures: number, windowMs: number): RequestHandler {
     });
     next();
   };
+  return (req, res, next) => {
+    const token = bearer(req);
+    const known = token === undefined ? undefined : auth.cached(token);
+    if (known) return check(clientKey(known), req, res, next);
+    const ipKey = `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
+    if (token === undefined) return check(ipKey, req, res, next);
+    // A token not seen before: verify it (an HMAC) so a valid holder is never counted as its address.
+    return auth.verify(token).then(
+      (p) => check(clientKey(p), req, res, next),
+      () => check(ipKey, req, res, next),
+    );
+  };
+}
+
+function clientKey(p: Principal): string {
+  return p.kind === 'customer' ? `customer:${p.journeyId}` : p.jti !== undefined ? `jti:${p.jti}` : p.role;
 }
 
 /** The rate-limit middleware of each public route; empty where the limit is off. */
@@ -129,7 +149,7 @@ export function createRateLimiters(auth: Auth, limits: RateLimits = {}): RateLim
   const out: RateLimiters = { ingress: [], status: [] };
 
   if (failures > 0) {
-    const failed = failureLimit(failures, windowMs);
+    const failed = failureLimit(auth, failures, windowMs);
     out.ingress.push(failed);
     out.status.push(failed);
   }

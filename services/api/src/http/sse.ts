@@ -87,6 +87,12 @@ export class SseChannel {
     return true;
   }
 
+  /** Writes a last message (even when blocked) and closes: a revoked or expired token. */
+  end(message: SseMessage): void {
+    this.sendNow(message);
+    this.close();
+  }
+
   /** Writes even when blocked: only for the final message before closing. */
   private sendNow(message: SseMessage): void {
     if (!this.closed) this.res.write(formatSse(message));

@@ -36,6 +36,10 @@ import {
   TokenQuerySchema,
   TokenRequestSchema,
   TokenResponseSchema,
+  RevocationRequestSchema,
+  RevocationResponseSchema,
+  ErasureRequestSchema,
+  ErasureResponseSchema,
 } from '../schemas.ts';
 
 /** What a producer may send: id, occurredAt and schemaVersion are filled in when absent. */
@@ -70,6 +74,10 @@ const components: Record<string, z.ZodType> = {
   Readiness: ReadinessSchema,
   TokenRequest: TokenRequestSchema,
   TokenResponse: TokenResponseSchema,
+  RevocationRequest: RevocationRequestSchema,
+  RevocationResponse: RevocationResponseSchema,
+  ErasureRequest: ErasureRequestSchema,
+  ErasureResponse: ErasureResponseSchema,
 };
 
 interface Operation {
@@ -252,6 +260,24 @@ const OPERATIONS: Operation[] = [
     body: { description: 'Role, journey (customer only) and lifetime', schema: ref('TokenRequest') },
     ok: { status: 201, description: 'The signed token', content: json('TokenResponse') },
     errors: [400, 401, 403, 415],
+  },
+  {
+    method: 'post',
+    path: '/api/tokens/revocations',
+    summary: 'Revoke a token (by its jti, or the token itself): refused on every request from now, open streams end',
+    permission: 'tokens:issue',
+    body: { description: 'jti or token', schema: ref('RevocationRequest') },
+    ok: { status: 200, description: 'Revoked until the token would have expired', content: json('RevocationResponse') },
+    errors: [400, 401, 403, 415],
+  },
+  {
+    method: 'post',
+    path: '/api/erasures',
+    summary: 'Crypto-shred a customer: destroy their key (personal fields read [erased] for ever; the audit chain still verifies); recorded and signed',
+    permission: 'data:erase',
+    body: { description: 'The customer reference', schema: ref('ErasureRequest') },
+    ok: { status: 200, description: 'Erased', content: json('ErasureResponse') },
+    errors: [400, 401, 403, 409, 415],
   },
   {
     method: 'get',

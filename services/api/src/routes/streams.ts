@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Request, Router } from 'express';
+import { readToken } from '../auth/bearer.ts';
 import type { CustomerStatus } from '@journeys/contracts';
 import type { AppDeps } from '../deps.ts';
 import { authenticate, authorize, principalOf } from '../auth/middleware.ts';
@@ -47,8 +49,24 @@ class StreamLimiter {
   }
 }
 
+/**
+ * The stream cap's key: the token's id, else a digest of the token as `readToken`
+ * normalised it, so `Bearer`, `bearer  ` and `?token=` are the same holder.
+ */
 function tokenKey(req: Request): string {
-  return req.headers.authorization ?? (typeof req.query.token === 'string' ? req.query.token : '');
+  const p = principalOf(req);
+  if (p.jti !== undefined) return `jti:${p.jti}`;
+  return `token:${createHash('sha256').update(readToken(req)?.token ?? '').digest('base64url')}`;
+}
+
+/** Ends the stream the moment its token is revoked (the deny list is checked on every request; a stream is one long request). */
+function endOnRevocation(deps: AppDeps, req: Request, channel: SseChannel): void {
+  const jti = principalOf(req).jti;
+  if (jti === undefined) return;
+  const off = deps.auth.onRevoked((revoked) => {
+    if (revoked === jti) channel.end({ event: 'token-revoked', data: { reason: 'the token has been revoked; fetch a new one and reconnect' } });
+  });
+  channel.onClose(off);
 }
 
 function lastEventId(req: Request, queryValue: string | undefined): number | undefined {
@@ -77,6 +95,7 @@ export function streamRoutes(deps: AppDeps, hub: ChangeHub, metrics: ApiMetrics)
     const release = limiter.acquire(tokenKey(req));
 
     const channel = new SseChannel(req, res, { heartbeatMs, closeAt: principalOf(req).expiresAt });
+    endOnRevocation(deps, req, channel);
     metrics.sseClients.inc({ stream: 'status' });
     let sentVersion = lastEventId(req, q.lastEventId) ?? -1;
     // `onTrack` turns false when the promise passes, with no event to announce it: a timer
@@ -118,6 +137,7 @@ export function streamRoutes(deps: AppDeps, hub: ChangeHub, metrics: ApiMetrics)
     parseInput(StreamQuerySchema, req.query);
     const release = limiter.acquire(tokenKey(req));
     const channel = new SseChannel(req, res, { heartbeatMs, closeAt: principalOf(req).expiresAt });
+    endOnRevocation(deps, req, channel);
     metrics.sseClients.inc({ stream: 'changes' });
     const maxPending = 5_000;
     const pending = new Map<string, number>();

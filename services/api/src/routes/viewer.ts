@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import express, { type Router } from 'express';
 import { router } from './async.ts';
+import { viewerSecurityHeaders } from '../http/security-headers.ts';
 
 const NOT_BUILT = `<!doctype html>
 <html lang="en"><meta charset="utf-8"><title>Journeys — viewer not built</title>
@@ -17,8 +18,9 @@ const NOT_BUILT = `<!doctype html>
  * The viewer (Vite build) at `/` and the status widget under `/widget/`. The directory is
  * looked up per request, so building the viewer while the server runs just works.
  */
-export function viewerRoutes(viewerDir: string | undefined): Router {
+export function viewerRoutes(viewerDir: string | undefined, widgetFrameAncestors = '*'): Router {
   const r = router();
+  r.use(viewerSecurityHeaders(widgetFrameAncestors));
   if (viewerDir) {
     // The widget script is loaded by other sites: allow that, and let it be cached briefly.
     r.use('/widget', (_req, res, next) => {

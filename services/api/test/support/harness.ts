@@ -32,7 +32,7 @@ export interface Harness {
 export async function startHarness(
   options: {
     env?: Record<string, string>;
-    app?: { sseHeartbeatMs?: number; readyMaxLag?: number; viewerDir?: string };
+    app?: { sseHeartbeatMs?: number; readyMaxLag?: number; viewerDir?: string; rateLimits?: import('../../src/index.ts').RateLimits };
     logger?: Logger;
   } = {},
 ): Promise<Harness> {

@@ -4,7 +4,8 @@ export function register(program: Command): void {
   program
     .command('token')
     .description('Print a signed access token for a role')
-    .requiredOption('--role <role>', 'analyst | auditor | admin | metrics | department:<name> | customer')
+    .option('--role <role>', 'analyst | auditor | admin | metrics | department:<name> | customer')
+    .option('--revoke <jti-or-token>', 'revoke a token (its jti, as POST /api/tokens answered, or the token itself) instead of signing one')
     .option('--journey <id>', 'the journey a customer token opens (customer only, required there)')
     .option('--ttl <duration>', 'lifetime, e.g. 30m, 12h, 7d (default 24h; 365d for metrics, a scraper credential)')
     .addHelpText(
@@ -15,13 +16,44 @@ The key is JOURNEY_AUTH_SECRET, or the one kept beside the embedded store (the s
   journey token --role analyst
   journey token --role metrics          (Prometheus: /metrics only, one year)
   journey token --role "department:Claims Intake" --ttl 30d
-  journey token --role customer --journey claim-42 --ttl 7d`,
+  journey token --role customer --journey claim-42 --ttl 7d
+  journey token --revoke <jti|token>   (a running server refuses it within 2 s, and ends its streams)
+
+Each role has a longest lifetime (admin 7d, analyst and auditor 30d, customer 180d,
+department 365d; JOURNEY_TOKEN_MAX_TTL=admin=12h,customer=30d changes them).`,
     )
-    .action(async (opts: { role: string; journey?: string; ttl?: string }) => {
+    .action(async (opts: { role?: string; journey?: string; ttl: string; revoke?: string }) => {
       const { CliError } = await import('../errors.ts');
       const { departmentSlug, JourneyIdSchema, RoleSchema } = await import('@journeys/contracts');
-      const { createAuth, parseDuration } = await import('@journeys/api');
+      const { parseDuration, TokenError, TokenRequestError } = await import('@journeys/api');
       const { loadConfig, resolveAuthSecret } = await import('../config.ts');
+      const { authFromConfig } = await import('../auth.ts');
+      if (opts.revoke !== undefined) {
+        const config = loadConfig();
+        const secret = await resolveAuthSecret(config);
+        const auth = authFromConfig(config, secret.secret);
+        try {
+          let jti = opts.revoke.trim();
+          let until: number | undefined;
+          if (jti.split('.').length === 3) {
+            try {
+              const p = await auth.verify(jti);
+              if (p.jti === undefined) throw new CliError('that token has no id (signed before revocation existed): rotate the key to end it');
+              until = p.expiresAt;
+              jti = p.jti;
+            } catch (err) {
+              if (err instanceof TokenError) throw new CliError(`cannot revoke that token: ${err.message}`);
+              throw err;
+            }
+          } else if (!/^[A-Za-z0-9._:-]{1,128}$/.test(jti)) throw new CliError('--revoke takes a token id (jti) or a token');
+          auth.revoke(jti, until);
+          process.stderr.write(`journey: revoked ${jti}\n`);
+        } finally {
+          auth.close();
+        }
+        return;
+      }
+      if (opts.role === undefined) throw new CliError('give --role <role> (or --revoke <jti|token>)');
 
       let role = opts.role.trim();
       if (role.startsWith('department:')) {
@@ -48,8 +80,15 @@ The key is JOURNEY_AUTH_SECRET, or the one kept beside the embedded store (the s
       const config = loadConfig();
       const secret = await resolveAuthSecret(config);
       if (secret.source === 'generated') process.stderr.write(`journey: generated a signing key in ${secret.path}\n`);
-      const auth = createAuth({ secret: secret.secret });
-      const token = await auth.sign({ role: parsed.data, ...(opts.journey !== undefined ? { journeyId: opts.journey } : {}), ttlSeconds });
-      process.stdout.write(`${token}\n`);
+      const auth = authFromConfig(config, secret.secret);
+      try {
+        const token = await auth.sign({ role: parsed.data, ...(opts.journey !== undefined ? { journeyId: opts.journey } : {}), ttlSeconds });
+        process.stdout.write(`${token}\n`);
+      } catch (err) {
+        if (err instanceof TokenRequestError) throw new CliError(err.message);
+        throw err;
+      } finally {
+        auth.close();
+      }
     });
 }
