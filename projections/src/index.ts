@@ -8,3 +8,8 @@ export * from './aggregates.ts';
 export * from './read-model.ts';
 export * from './snapshot.ts';
 export * from './runner.ts';
+export * from './abstraction.ts';
+export * from './rollup.ts';
+export * from './focus.ts';
+export * from './variants.ts';
+export * from './selection.ts';

@@ -1,6 +1,8 @@
 import type {
   AnalyticsFilter,
   CustomerStatus,
+  DepartmentFocus,
+  Variants,
   DepartmentWorkload,
   HandoffAnalytics,
   JourneyEvent,
@@ -14,7 +16,11 @@ import type { JourneyFacts } from './journey-fold.ts';
 import { foldJourney } from './journey-fold.ts';
 import type { ProjectedEvent } from './projected-event.ts';
 import { Interner, insertEvent, parseInstant, projectEvent } from './projected-event.ts';
-import type { JourneyListFilter, JourneyPage, JourneyQueries, ReadModelChange } from './queries.ts';
+import type { JourneyListFilter, JourneyPage, JourneyQueries, JourneySelection, ReadModelChange } from './queries.ts';
+import { departmentFocus } from './focus.ts';
+import { processMapGrouped } from './rollup.ts';
+import { selectPage } from './selection.ts';
+import { variants } from './variants.ts';
 import { slaState } from './sla.ts';
 import { customerStatusOf, journeyState, toSummary, toTimeline } from './views.ts';
 
@@ -312,6 +318,35 @@ export class JourneyReadModel implements JourneyQueries {
         journeys: { total, inProgress, completed },
       };
     });
+  }
+
+  // ---- journey map (issue 16): thin calls into the pure folds; the read store re-backs each ----
+
+  variants(filter?: AnalyticsFilter & { department?: string }, limit = 100): Variants {
+    const { department, ...rest } = filter ?? {};
+    return this.cached(`variants|${limit}|${department ?? ''}|${JSON.stringify(rest)}`, () =>
+      variants(this.allFacts(), { ...resolveFilter(rest), department: department ?? null }, limit),
+    );
+  }
+
+  selectJourneys(selection: JourneySelection, page: { cursor?: string; limit: number }): JourneyPage {
+    const sorted = this.cached('select', () =>
+      [...this.allFacts()].sort((a, b) => b.startedAt - a.startedAt || (a.journeyId < b.journeyId ? -1 : a.journeyId > b.journeyId ? 1 : 0)),
+    );
+    return selectPage(sorted, selection, page, this.clock());
+  }
+
+  processMapGrouped(groups: Readonly<Record<string, string>>, filter?: AnalyticsFilter): ProcessMap {
+    return this.cached(`grouped|${JSON.stringify(groups)}|${JSON.stringify(filter ?? {})}`, () =>
+      processMapGrouped(this.allFacts(), groups, resolveFilter(filter)),
+    );
+  }
+
+  departmentFocus(department: string, filter?: AnalyticsFilter & { now?: string }, limit = 50): DepartmentFocus {
+    const { now: nowIso, ...rest } = filter ?? {};
+    const now = nowIso === undefined ? this.clock() : parseInstant(nowIso);
+    const facts = now < this.newestEventAt ? this.factsAsOf(now) : this.allFacts();
+    return departmentFocus(facts, department, resolveFilter(rest), now, limit);
   }
 
   onChange(listener: (change: ReadModelChange) => void): () => void {

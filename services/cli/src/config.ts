@@ -19,6 +19,7 @@ const MIN_SECRET_LENGTH = 32;
  *  - JOURNEY_METRICS_PUBLIC=true  serve /metrics without a token
  *  - JOURNEY_WIDGET_ORIGINS  origins allowed to call the status routes (default *)
  *  - LOG_LEVEL       pino level (default info)
+ *  - JOURNEY_ORG_UNITS  a JSON file mapping departments to organisational units (the map's roll-up)
  */
 export interface JourneyConfig {
   store: string;
@@ -31,6 +32,7 @@ export interface JourneyConfig {
   widgetOrigins: string;
   logLevel: string;
   viewerDir: string;
+  orgUnitsFile: string | undefined;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -70,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JourneyConfig 
     widgetOrigins: nonEmpty(env.JOURNEY_WIDGET_ORIGINS) ?? '*',
     logLevel,
     viewerDir: nonEmpty(env.JOURNEY_VIEWER_DIR) ?? fileURLToPath(new URL('../../../journey-viewer/dist', import.meta.url)),
+    orgUnitsFile: nonEmpty(env.JOURNEY_ORG_UNITS),
   };
 }
 

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { loadOrgUnits } from './org-units.ts';
 import { createApp, createAuth, type Auth, type JourneysApp, type RateLimits } from '@journeys/api';
 import { openBus, startStatusKvPublisher, statusKvSettingsFromEnv, type EventBus, type NatsBus } from '@journeys/bus';
 import { openEventStore, type EventStore } from '@journeys/event-store';
@@ -135,6 +136,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       viewerDir: options.app?.viewerDir ?? config.viewerDir,
       metricsPublic: config.metricsPublic,
       widgetOrigins: config.widgetOrigins,
+      ...(config.orgUnitsFile !== undefined ? { orgUnits: loadOrgUnits(config.orgUnitsFile) } : {}),
       ...(options.app?.sseHeartbeatMs !== undefined ? { sseHeartbeatMs: options.app.sseHeartbeatMs } : {}),
       ...(options.app?.readyMaxLag !== undefined ? { readyMaxLag: options.app.readyMaxLag } : {}),
       ...(options.app?.rateLimits !== undefined ? { rateLimits: options.app.rateLimits } : {}),
