@@ -7,11 +7,11 @@
  *   const rt = await startViewerRuntime({ journeysPerDay: 40, days: 7 });
  *   page.goto(`${rt.url}/?token=${rt.analystToken}`); … await rt.close();
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { appendJourneys, generateJourneys } from '@journeys/simulator';
+import { appendJourneys, generateJourneys, largeOrgUnits } from '@journeys/simulator';
 import { loadConfig } from '../../services/cli/src/config.ts';
 import { startRuntime, type Runtime } from '../../services/cli/src/runtime.ts';
 import { VIEWER_DIST } from '../../services/cli/src/viewer-build.ts';
@@ -36,11 +36,16 @@ export interface SimulatedData {
   /** stop arrivals after this many journeys */
   maxJourneys?: number;
   onProgress?: (done: number, total: number) => void;
+  /** `large`: the simulator's 650-team organisation, with its org-unit file as JOURNEY_ORG_UNITS. */
+  org?: 'standard' | 'large';
 }
 
 export async function startViewerRuntime(data: SimulatedData = {}): Promise<ViewerRuntime> {
   const dir = mkdtempSync(join(tmpdir(), 'journeys-viewer-'));
+  const orgUnitsFile = join(dir, 'org-units.json');
+  if (data.org === 'large') writeFileSync(orgUnitsFile, JSON.stringify(largeOrgUnits()));
   const config = loadConfig({
+    ...(data.org === 'large' ? { JOURNEY_ORG_UNITS: orgUnitsFile } : {}),
     JOURNEY_STORE: `sqlite:${join(dir, 'journeys.db')}`,
     JOURNEY_AUTH_SECRET: 'viewer-browser-suite-secret-0123456789abcdef',
     LOG_LEVEL: 'warn',
@@ -66,6 +71,7 @@ export async function startViewerRuntime(data: SimulatedData = {}): Promise<View
         end,
         journeysPerDay: data.journeysPerDay ?? 40,
         ...(data.maxJourneys !== undefined ? { maxJourneys: data.maxJourneys } : {}),
+        ...(data.org !== undefined ? { org: data.org } : {}),
       }),
       data.onProgress ? { onProgress: data.onProgress } : {},
     );
