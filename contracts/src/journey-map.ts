@@ -122,6 +122,8 @@ export type Variant = z.infer<typeof VariantSchema>;
 
 export const VariantsSchema = z.object({
   journeys: z.int(),
+  firstStartedAt: instant.nullable().describe('earliest start among the journeys counted (the replay’s range)'),
+  lastEventAt: instant.nullable().describe('latest event among them'),
   total: z.int().describe('distinct variants'),
   variants: z.array(VariantSchema).describe('most frequent first'),
 });

@@ -40,10 +40,14 @@ export function variants(
 ): Variants {
   const groups = new Map<string, { path: string[]; lead: number[]; silo: number[] }>();
   let total = 0;
+  let first = Infinity;
+  let last = -Infinity;
   for (const f of journeys) {
     if (!matches(f, filter)) continue;
     if (filter.department && !f.departments.includes(filter.department)) continue;
     total++;
+    if (f.startedAt < first) first = f.startedAt;
+    if (f.lastEventAt > last) last = f.lastEventAt;
     const path = departmentPath(f);
     const id = variantId(path);
     let g = groups.get(id);
@@ -61,5 +65,11 @@ export function variants(
     medianSiloDelaySeconds: median(g.silo),
   }));
   all.sort((a, b) => b.count - a.count || a.medianLeadTimeSeconds - b.medianLeadTimeSeconds || (a.id < b.id ? -1 : 1));
-  return { journeys: total, total: all.length, variants: all.slice(0, limit) };
+  return {
+    journeys: total,
+    firstStartedAt: total > 0 ? new Date(first).toISOString() : null,
+    lastEventAt: total > 0 ? new Date(last).toISOString() : null,
+    total: all.length,
+    variants: all.slice(0, limit),
+  };
 }
