@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { importLog } from '@journeys/interop';
 import { appendJourneys, generateJourneys, largeOrgUnits } from '@journeys/simulator';
 import { loadConfig } from '../../services/cli/src/config.ts';
 import { startRuntime, type Runtime } from '../../services/cli/src/runtime.ts';
@@ -38,6 +39,8 @@ export interface SimulatedData {
   onProgress?: (done: number, total: number) => void;
   /** `large`: the simulator's 650-team organisation, with its org-unit file as JOURNEY_ORG_UNITS. */
   org?: 'standard' | 'large';
+  /** Import this event log (XES, CSV, JSON Lines) instead of simulating. */
+  log?: string;
 }
 
 export async function startViewerRuntime(data: SimulatedData = {}): Promise<ViewerRuntime> {
@@ -61,9 +64,10 @@ export async function startViewerRuntime(data: SimulatedData = {}): Promise<View
     app: { sseHeartbeatMs: 1000 },
   });
   try {
+    if (data.log !== undefined) await importLog(runtime.store, data.log);
     const start = data.start ?? '2026-03-02T00:00:00Z';
     const end = new Date(Date.parse(start) + (data.days ?? 7) * 86_400_000).toISOString();
-    await appendJourneys(
+    if (data.log === undefined) await appendJourneys(
       runtime.store,
       generateJourneys({
         seed: data.seed ?? 11,
