@@ -125,9 +125,10 @@ async function drawMap(): Promise<void> {
   const hidden = $('#hidden-count');
   if (info) {
     const slider = $<HTMLInputElement>('#view-map input[name=departments]');
-    slider.max = String(Math.max(2, Math.min(info.departments.total, 150)));
+    // never below the defaults: a roll-up to 5 units must not clamp the departments slider to 5
+    slider.max = String(Math.max(60, Math.min(info.departments.total, 150)));
     const paths = $<HTMLInputElement>('#view-map input[name=paths]');
-    paths.max = String(Math.max(10, Math.min(info.edges.total, 400)));
+    paths.max = String(Math.max(120, Math.min(info.edges.total, 400)));
     const unit = info.groupBy ?? 'departments';
     const h = info.hidden;
     hidden.textContent =

@@ -132,6 +132,7 @@ export function createMapView(
   function semantic(): void {
     const k = transform.k;
     const full = k >= FULL_DETAIL_K;
+    svg.classed('overview', !full);
     gLabels.style('display', full ? '' : 'none');
     gNodes.selectAll<SVGTextElement, NodeDatum>('text.sub').style('display', SUB_PX * k >= MIN_LABEL_PX ? '' : 'none');
     gNodes.selectAll<SVGTextElement, NodeDatum>('text.queue-count').style('display', SUB_PX * k >= MIN_LABEL_PX ? '' : 'none');
@@ -157,23 +158,16 @@ export function createMapView(
     names.style('display', (d) => (show.has(d.dept.department) ? '' : 'none')).style('font-size', `${size}px`);
   }
 
-  /** The whole map in view, but never so small that the names fall under MIN_LABEL_PX: then the busiest department is centred. */
+  /** The whole map in view. */
   function fit(): void {
     if (!layout) return;
     const box = (svg.node() as SVGSVGElement).getBoundingClientRect();
     const W = box.width || 1000;
     const H = box.height || 560;
-    const fitK = Math.min(W / Math.max(layout.width, 1), H / Math.max(layout.height, 1), 1.6);
-    const k = Math.max(fitK, FULL_DETAIL_K + 0.01);
-    let cx = layout.width / 2;
-    let cy = layout.height / 2;
-    if (k > fitK) {
-      const busiest = current?.departments[0] && layout.nodes.get(current.departments[0].department);
-      if (busiest) {
-        cx = Math.min(Math.max(busiest.x + busiest.width / 2, W / (2 * k)), layout.width - W / (2 * k));
-        cy = Math.min(Math.max(busiest.y + busiest.height / 2, H / (2 * k)), layout.height - H / (2 * k));
-      }
-    }
+    // the whole map in view; when that is small, the overview names the busiest (semantic())
+    const k = Math.max(0.05, Math.min(W / Math.max(layout.width, 1), H / Math.max(layout.height, 1), 1.6) * 0.97);
+    const cx = layout.width / 2;
+    const cy = layout.height / 2;
     svg.call(zoom.transform, d3.zoomIdentity.translate(W / 2 - cx * k, H / 2 - cy * k).scale(k));
   }
 
@@ -283,7 +277,7 @@ export function createMapView(
       })
       .attr('data-department', (d) => d.dept.department)
       .attr('data-journeys', (d) => d.dept.journeys)
-      .attr('aria-label', (d) => `${d.dept.department}: ${formatCount(d.dept.journeys)} journeys${d.dept.members ? `, ${d.dept.members.length} teams` : ''}. Enter opens it.`)
+      // named by its visible text (name, count, queue badge), so what is read is what is seen
       .attr('transform', (d) => `translate(${d.laid.x},${d.laid.y})`)
       .on('mousemove', (event: MouseEvent, d) => tooltip.show(event, d.dept.department, nodeRows(d.dept)))
       .on('mouseleave', () => tooltip.hide())

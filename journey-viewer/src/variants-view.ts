@@ -48,7 +48,7 @@ export function renderVariants(container: HTMLElement, v: Variants, onPick: (var
   rows
     .select('td.path button')
     .text((d) => d.path.join(' → '))
-    .attr('aria-label', (d) => `Show the ${d.count} journeys of variant ${d.path.join(', then ')}`)
+    .attr('title', (d) => `Show the ${d.count} journeys of this variant`)
     .on('click', (_e, d) => onPick(d));
   rows.select('td.count').text((d) => formatCount(d.count));
   rows.select('td.share rect').attr('width', (d) => x(d.share));
