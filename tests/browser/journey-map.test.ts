@@ -23,7 +23,7 @@ const FIRST_VIEW = 'departments=25&paths=40&pathsBy=journeys';
 interface Harness {
   rt: ViewerRuntime;
   page: Page;
-  api<T>(path: string): Promise<T>;
+  api: <T>(path: string) => Promise<T>;
 }
 
 function harness(data: SimulatedData): { get: () => Harness } {
@@ -41,7 +41,7 @@ function harness(data: SimulatedData): { get: () => Harness } {
     h = {
       rt,
       page,
-      async api<T>(path: string): Promise<T> {
+      api: async <T,>(path: string): Promise<T> => {
         const res = await fetch(`${rt.url}${path}`, { headers: { authorization: `Bearer ${rt.analystToken}` } });
         expect(res.status, path).toBe(200);
         return (await res.json()) as T;
@@ -271,7 +271,7 @@ describe('journey map on a large organisation (650 teams) in Chromium', () => {
     const before = await page.evaluate(() => document.body.dataset.replayAt);
     await page.focus('#replay-slider');
     await page.keyboard.press('Home');
-    await page.waitForFunction((b) => document.body.dataset.replayAt !== b, before);
+    await page.waitForFunction((b) => document.body.dataset.replayAt !== b, before, { timeout: 90_000 });
     // swimlanes by keyboard: a journey of the page opens its timeline
     await page.click('[role=tab][data-view=swimlanes]');
     await page.focus('details.swim-list summary');
