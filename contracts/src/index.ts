@@ -12,3 +12,4 @@ export * from './cloudevents.ts';
 export * from './dead-letters.ts';
 export * from './dead-letter.ts';
 export * from './customer-stages.ts';
+export * from './journey-map.ts';

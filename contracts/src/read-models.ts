@@ -128,7 +128,12 @@ export const FreshnessSchema = z.object({
 export type Freshness = z.infer<typeof FreshnessSchema>;
 const freshness = FreshnessSchema.optional();
 
-export const HandoffPairStatsSchema = DurationStatsSchema.extend({ from: z.string(), to: z.string() });
+export const HandoffPairStatsSchema = DurationStatsSchema.extend({
+  from: z.string(),
+  to: z.string(),
+  /** Handoffs of this pair into a department the journey had already handed off from (the fold's ping-pong rule). */
+  pingPong: z.int().optional(),
+});
 export type HandoffPairStats = z.infer<typeof HandoffPairStatsSchema>;
 
 export const HandoffAnalyticsSchema = z.object({
@@ -147,12 +152,16 @@ export const ProcessMapDepartmentSchema = z.object({
   queue: DurationStatsSchema,
   wip: z.int(),
   queueLength: z.int(),
+  /** On a map rolled up by organisational unit: the departments drawn as this unit. */
+  members: z.array(z.string()).optional(),
 });
 export const ProcessMapEdgeSchema = z.object({
   from: z.string(),
   to: z.string(),
   count: z.int(),
   delay: DurationStatsSchema,
+  /** Handoffs of this pair into a department the journey had already handed off from (the fold's ping-pong rule). */
+  pingPong: z.int().optional(),
 });
 export const ActivityNodeSchema = z.object({ activity: z.string(), count: z.int() });
 export const ProcessMapSchema = z.object({

@@ -6,6 +6,10 @@ import type {
   Replay,
   DepartmentWorkload,
   Problem,
+  AbstractedProcessMap,
+  DepartmentFocus,
+  OrgUnits,
+  Variants,
 } from '@journeys/contracts';
 
 /**
@@ -58,8 +62,23 @@ export interface ListQuery {
   journeyType?: string | undefined;
   department?: string | undefined;
   state?: string | undefined;
+  /** selection: exactly a variant's journeys, an edge's, or those open at an instant */
+  variant?: string | undefined;
+  handoffFrom?: string | undefined;
+  handoffTo?: string | undefined;
+  activeAt?: string | undefined;
   cursor?: string | undefined;
   limit?: number | undefined;
+}
+
+/** What the server cuts the map down to (the sliders, focus and roll-up). */
+export interface Abstraction {
+  departments?: number | undefined;
+  paths?: number | undefined;
+  pathsBy?: 'journeys' | 'delay' | undefined;
+  focus?: string | undefined;
+  groupBy?: string | undefined;
+  expand?: string | undefined;
 }
 
 function query(params: object): string {
@@ -90,52 +109,27 @@ export function createApi(token: string | null, base = '') {
 
   return {
     token,
-    processMap: (f: Filter = {}) => get<ProcessMap>(`/api/analytics/process-map${query(f)}`),
+    processMap: (f: Filter = {}, a: Abstraction = {}) => get<AbstractedProcessMap>(`/api/analytics/process-map${query({ ...f, ...a })}`),
     handoffs: (f: Filter = {}) => get<HandoffAnalytics>(`/api/analytics/handoffs${query(f)}`),
     departments: () => get<{ asOf: string; departments: DepartmentWorkload[] }>(`/api/analytics/departments`),
-    replay: (asOf: string, f: Filter = {}, signal?: AbortSignal) => get<Replay>(`/api/replay${query({ asOf, ...f })}`, signal),
+    replay: (asOf: string, f: Filter = {}, a: Omit<Abstraction, 'groupBy' | 'expand'> = {}, signal?: AbortSignal) =>
+      get<Replay & { processMap: AbstractedProcessMap }>(`/api/replay${query({ asOf, ...f, ...a })}`, signal),
+    variants: (f: Filter = {}, limit = 100) => get<Variants>(`/api/analytics/variants${query({ ...f, limit })}`),
+    focus: (department: string, f: Filter = {}) => get<DepartmentFocus>(`/api/analytics/focus${query({ department, ...f })}`),
+    /** null when the server has no org units configured */
+    async orgUnits(): Promise<OrgUnits | null> {
+      try {
+        return await get<OrgUnits>('/api/org-units');
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 404) return null;
+        throw err;
+      }
+    },
     journeys: (q: ListQuery = {}) => get<JourneyPage>(`/api/journeys${query(q)}`),
     timeline: (id: string) => get<JourneyTimeline>(`/api/journeys/${encodeURIComponent(id)}`),
-    /**
-     * Many timelines at once, for the swimlanes and the replay tokens. Uses the API's bulk
-     * route when it has one, else fetches the listed journeys' timelines a few at a time.
-     */
-    async timelines(f: Filter, max: number, onProgress?: (n: number) => void): Promise<JourneyTimeline[]> {
-      const out: JourneyTimeline[] = [];
-      let cursor: string | undefined;
-      try {
-        do {
-          const page = await get<{ items: JourneyTimeline[]; nextCursor: string | null }>(
-            `/api/timelines${query({ journeyType: f.journeyType, cursor, limit: Math.min(1000, max - out.length) })}`,
-          );
-          out.push(...page.items);
-          onProgress?.(out.length);
-          cursor = page.nextCursor ?? undefined;
-        } while (cursor && out.length < max);
-        return out;
-      } catch (err) {
-        if (!(err instanceof ApiError) || err.status !== 404 || out.length > 0) throw err;
-      }
-      const ids: string[] = [];
-      do {
-        const page = await get<JourneyPage>(
-          `/api/journeys${query({ journeyType: f.journeyType, cursor, limit: Math.min(500, max - ids.length) })}`,
-        );
-        ids.push(...page.items.map((j) => j.journeyId));
-        cursor = page.nextCursor ?? undefined;
-      } while (cursor && ids.length < max);
-      let next = 0;
-      const worker = async () => {
-        while (next < ids.length) {
-          const id = ids[next++]!;
-          out.push(await get<JourneyTimeline>(`/api/journeys/${encodeURIComponent(id)}`));
-          if (out.length % 50 === 0) onProgress?.(out.length);
-        }
-      };
-      await Promise.all([worker(), worker(), worker(), worker(), worker(), worker()]);
-      onProgress?.(out.length);
-      return out;
-    },
+    /** One page of full timelines (swimlanes, replay tokens): the server pages, the viewer never cuts. */
+    timelines: (q: ListQuery = {}, signal?: AbortSignal) =>
+      get<{ items: JourneyTimeline[]; nextCursor: string | null }>(`/api/timelines${query(q)}`, signal),
     /** The analyst change stream; EventSource cannot send headers, so the token rides in the query. */
     stream(onChange: () => void, onError?: () => void, onOpen?: () => void): () => void {
       if (typeof EventSource === 'undefined') return () => {};

@@ -2,7 +2,7 @@ import * as d3 from 'd3';
 import type { ProcessMap } from '@journeys/contracts';
 import { edgeId, layoutGraph, type LaidEdge, type LaidNode, type Layout } from './layout.ts';
 import { formatCount, formatDuration } from './format.ts';
-import { keepFrequentEdges, type Token } from './model.ts';
+import type { Token } from './model.ts';
 import type { Tooltip } from './tooltip.ts';
 
 type Department = ProcessMap['departments'][number];
@@ -11,8 +11,6 @@ type Edge = ProcessMap['edges'][number];
 export interface MapOptions {
   mode: 'frequency' | 'performance';
   stat: 'p50' | 'p90';
-  /** percentage of edges kept, most frequent first */
-  paths: number;
 }
 
 export interface MapOverlay {
@@ -24,6 +22,8 @@ export interface MapView {
   /** `shape`: lay out this graph instead (the replay keeps the full map's places while counts change). */
   update(map: ProcessMap, options: MapOptions, shape?: ProcessMap): Promise<void>;
   overlay(overlay: MapOverlay): void;
+  zoomBy(factor: number): void;
+  fit(): void;
   readonly svg: SVGSVGElement;
 }
 
@@ -34,7 +34,17 @@ interface EdgeDatum {
 interface NodeDatum {
   dept: Department;
   laid: LaidNode;
+  /** rank by journeys, 0 = busiest: who keeps a label when zoomed out */
+  rank: number;
 }
+
+/** No text on the map is ever drawn smaller than this on screen (semantic zoom hides it instead). */
+export const MIN_LABEL_PX = 11;
+/** Font sizes in layout units (see style.css): names and edge labels 13, sub-lines 12. */
+const NAME_PX = 13;
+const SUB_PX = 12;
+/** Zoom factor from which the full labels are at least MIN_LABEL_PX. */
+const FULL_DETAIL_K = MIN_LABEL_PX / NAME_PX;
 
 const line = d3
   .line<[number, number]>()
@@ -43,32 +53,49 @@ const line = d3
   .curve(d3.curveBasis);
 
 /**
- * The process map: departments as nodes, handoffs as edges, laid out by ELK. Frequency
- * mode sizes edges by handoff count; performance mode colours and labels them by delay
- * and fills departments by how much of their time is work rather than queue.
+ * Colour scales that read for colour-blind readers too: delay on a single-hue-ramp of
+ * inferno (lightness alone carries it), work share on purple–orange (PuOr), volume in blues.
  */
-export function createMapView(container: HTMLElement, tooltip: Tooltip, handlers: { onEdgeClick?: (edge: Edge) => void } = {}): MapView {
+const delayColour = (t: number) => d3.interpolateInferno(0.82 - 0.62 * t);
+const workShareColour = (s: number) => d3.interpolatePuOr(0.2 + 0.6 * s);
+
+/**
+ * The process map: departments as nodes, handoffs as edges, laid out by ELK, drawn as one
+ * D3 data join per layer. Zoom and pan are semantic: below the zoom at which a label is
+ * 11 px on screen, full labels give way to the busiest departments' names at 11 px (those
+ * that do not collide), and edge labels and sub-lines appear again as you zoom in.
+ */
+export function createMapView(
+  container: HTMLElement,
+  tooltip: Tooltip,
+  handlers: { onEdgeClick?: (edge: Edge) => void; onNodeClick?: (department: Department) => void; label?: string } = {},
+): MapView {
   const svg = d3
     .select(container)
     .append('svg')
     .attr('class', 'process-map')
-    .attr('role', 'img')
-    .attr('aria-label', 'Process map: departments and the handoffs between them');
+    .attr('role', 'group')
+    .attr('aria-label', handlers.label ?? 'Process map: departments and the handoffs between them. Tab to a department or a handoff, Enter to open it.');
   const root = svg.append('g').attr('class', 'viewport');
   const gEdges = root.append('g').attr('class', 'edges');
   const gNodes = root.append('g').attr('class', 'nodes');
   const gLabels = root.append('g').attr('class', 'edge-labels');
   const gTokens = root.append('g').attr('class', 'tokens');
 
-  svg.call(
-    d3
-      .zoom<SVGSVGElement, unknown>()
-      .scaleExtent([0.2, 6])
-      .on('zoom', (event: d3.D3ZoomEvent<SVGSVGElement, unknown>) => root.attr('transform', event.transform.toString())),
-  );
+  let transform = d3.zoomIdentity;
+  const zoom = d3
+    .zoom<SVGSVGElement, unknown>()
+    .scaleExtent([0.05, 8])
+    .on('zoom', (event: d3.D3ZoomEvent<SVGSVGElement, unknown>) => {
+      transform = event.transform;
+      root.attr('transform', transform.toString());
+      semantic();
+    });
+  svg.call(zoom).on('dblclick.zoom', null);
 
   let layout: Layout | null = null;
   let current: ProcessMap | null = null;
+  let laidKey = '';
 
   function edgeRows(edge: Edge): [string, string][] {
     const d = edge.delay;
@@ -81,6 +108,7 @@ export function createMapView(container: HTMLElement, tooltip: Tooltip, handlers
       ['min', formatDuration(d.min)],
       ['max', formatDuration(d.max)],
       ['total waiting', formatDuration(d.sum)],
+      ...(edge.pingPong !== undefined ? ([['sent back (ping-pong)', formatCount(edge.pingPong)]] as [string, string][]) : []),
     ];
   }
 
@@ -96,7 +124,51 @@ export function createMapView(container: HTMLElement, tooltip: Tooltip, handlers
       ['work share', share === null ? '–' : `${Math.round(share * 100)}%`],
       ['in work now', formatCount(d.wip)],
       ['queued now', formatCount(d.queueLength)],
+      ...(d.members ? ([['teams in it', formatCount(d.members.length)]] as [string, string][]) : []),
     ];
+  }
+
+  /** Which text shows at the current zoom; none is ever under MIN_LABEL_PX on screen. */
+  function semantic(): void {
+    const k = transform.k;
+    const full = k >= FULL_DETAIL_K;
+    svg.classed('overview', !full);
+    gLabels.style('display', full ? '' : 'none');
+    gNodes.selectAll<SVGTextElement, NodeDatum>('text.sub').style('display', SUB_PX * k >= MIN_LABEL_PX ? '' : 'none');
+    gNodes.selectAll<SVGTextElement, NodeDatum>('text.queue-count').style('display', SUB_PX * k >= MIN_LABEL_PX ? '' : 'none');
+    const names = gNodes.selectAll<SVGTextElement, NodeDatum>('text.name');
+    if (full) {
+      names.style('display', null).style('font-size', null);
+      return;
+    }
+    // Overview: the busiest names first, at MIN_LABEL_PX on screen, skipping any that would overlap.
+    const size = MIN_LABEL_PX / k;
+    const placed: [number, number, number, number][] = [];
+    const show = new Set<string>();
+    const nodes = names.data().slice().sort((a, b) => a.rank - b.rank);
+    for (const n of nodes) {
+      const w = n.dept.department.length * size * 0.62;
+      const cx = n.laid.x + n.laid.width / 2;
+      const cy = n.laid.y + n.laid.height / 2;
+      const box: [number, number, number, number] = [cx - w / 2, cy - size * 0.7, cx + w / 2, cy + size * 0.7];
+      if (placed.some((b) => b[0] < box[2] && box[0] < b[2] && b[1] < box[3] && box[1] < b[3])) continue;
+      placed.push(box);
+      show.add(n.dept.department);
+    }
+    names.style('display', (d) => (show.has(d.dept.department) ? '' : 'none')).style('font-size', `${size}px`);
+  }
+
+  /** The whole map in view. */
+  function fit(): void {
+    if (!layout) return;
+    const box = (svg.node() as SVGSVGElement).getBoundingClientRect();
+    const W = box.width || 1000;
+    const H = box.height || 560;
+    // the whole map in view; when that is small, the overview names the busiest (semantic())
+    const k = Math.max(0.05, Math.min(W / Math.max(layout.width, 1), H / Math.max(layout.height, 1), 1.6) * 0.97);
+    const cx = layout.width / 2;
+    const cy = layout.height / 2;
+    svg.call(zoom.transform, d3.zoomIdentity.translate(W / 2 - cx * k, H / 2 - cy * k).scale(k));
   }
 
   async function update(map: ProcessMap, options: MapOptions, shape: ProcessMap = map): Promise<void> {
@@ -118,19 +190,19 @@ export function createMapView(container: HTMLElement, tooltip: Tooltip, handlers
     for (const e of map.edges) if (!shapeEdges.has(edgeId(e.from, e.to))) shapeEdges.set(edgeId(e.from, e.to), e);
     layout = await layoutGraph(names, [...shapeEdges.values()]);
     const l = layout;
-    svg.attr('viewBox', `0 0 ${Math.max(l.width, 200)} ${Math.max(l.height, 120)}`);
 
-    const visible = keepFrequentEdges(map.edges, options.paths);
-    const edges: EdgeDatum[] = visible.map((edge) => ({ edge, laid: l.edges.get(edgeId(edge.from, edge.to))! })).filter((d) => d.laid);
+    const edges: EdgeDatum[] = map.edges.map((edge) => ({ edge, laid: l.edges.get(edgeId(edge.from, edge.to))! })).filter((d) => d.laid);
     const depts = new Map(map.departments.map((d) => [d.department, d]));
-    const nodes: NodeDatum[] = names.map((n) => ({ dept: depts.get(n) ?? emptyDepartment(n), laid: l.nodes.get(n)! }));
+    const byJourneys = [...names].sort((a, b) => (depts.get(b)?.journeys ?? 0) - (depts.get(a)?.journeys ?? 0));
+    const rank = new Map(byJourneys.map((n, i) => [n, i]));
+    const nodes: NodeDatum[] = names.map((n) => ({ dept: depts.get(n) ?? emptyDepartment(n), laid: l.nodes.get(n)!, rank: rank.get(n)! }));
 
     const maxCount = d3.max(map.edges, (e) => e.count) ?? 1;
     const width = d3.scaleSqrt().domain([0, maxCount]).range([1.2, 16]);
     const delayOf = (e: Edge) => e.delay[options.stat];
     // colour spans the delays present, so the slowest handoffs stand out whatever the scale
     const [minDelay = 0, maxDelay = 1] = d3.extent(map.edges, delayOf);
-    const heat = d3.scaleSequential((t) => d3.interpolateYlOrRd(0.2 + 0.8 * t)).domain([minDelay, Math.max(maxDelay, minDelay + 1)]);
+    const heat = d3.scaleSequential(delayColour).domain([minDelay, Math.max(maxDelay, minDelay + 1)]);
     const maxJourneys = d3.max(map.departments, (d) => d.journeys) ?? 1;
     const volume = d3.scaleSequential((t) => d3.interpolateBlues(0.08 + 0.45 * t)).domain([0, maxJourneys]);
     const perf = options.mode === 'performance';
@@ -141,7 +213,7 @@ export function createMapView(container: HTMLElement, tooltip: Tooltip, handlers
       .selectAll<SVGGElement, EdgeDatum>('g.edge')
       .data(edges, (d) => d.laid.id)
       .join((enter) => {
-        const g = enter.append('g').attr('class', 'edge');
+        const g = enter.append('g').attr('class', 'edge').attr('role', 'button').attr('tabindex', 0);
         g.append('path').attr('class', 'hit');
         g.append('path').attr('class', 'line');
         g.append('path').attr('class', 'head');
@@ -150,16 +222,18 @@ export function createMapView(container: HTMLElement, tooltip: Tooltip, handlers
       .attr('data-from', (d) => d.edge.from)
       .attr('data-to', (d) => d.edge.to)
       .attr('data-count', (d) => d.edge.count)
-      .attr('tabindex', 0)
       .attr(
         'aria-label',
-        (d) => `${d.edge.from} to ${d.edge.to}: ${d.edge.count} handoffs, median delay ${formatDuration(d.edge.delay.p50)}`,
+        (d) => `${d.edge.from} to ${d.edge.to}: ${d.edge.count} handoffs, median delay ${formatDuration(d.edge.delay.p50)}. Enter lists its journeys.`,
       )
       .on('mousemove', (event: MouseEvent, d) => tooltip.show(event, `${d.edge.from} → ${d.edge.to}`, edgeRows(d.edge)))
       .on('mouseleave', () => tooltip.hide())
       .on('click', (_event, d) => handlers.onEdgeClick?.(d.edge))
       .on('keydown', (event: KeyboardEvent, d) => {
-        if (event.key === 'Enter') handlers.onEdgeClick?.(d.edge);
+        if (event.key === 'Enter' || event.key === ' ') {
+          event.preventDefault();
+          handlers.onEdgeClick?.(d.edge);
+        }
       })
       .call((g) =>
         g
@@ -194,7 +268,7 @@ export function createMapView(container: HTMLElement, tooltip: Tooltip, handlers
       .selectAll<SVGGElement, NodeDatum>('g.node')
       .data(nodes, (d) => d.dept.department)
       .join((enter) => {
-        const g = enter.append('g').attr('class', 'node');
+        const g = enter.append('g').attr('class', 'node').attr('role', 'button').attr('tabindex', 0);
         g.append('rect').attr('rx', 8);
         g.append('text').attr('class', 'name').attr('dy', '-0.25em');
         g.append('text').attr('class', 'sub').attr('dy', '1.1em');
@@ -202,9 +276,18 @@ export function createMapView(container: HTMLElement, tooltip: Tooltip, handlers
         return g;
       })
       .attr('data-department', (d) => d.dept.department)
+      .attr('data-journeys', (d) => d.dept.journeys)
+      // named by its visible text (name, count, queue badge), so what is read is what is seen
       .attr('transform', (d) => `translate(${d.laid.x},${d.laid.y})`)
       .on('mousemove', (event: MouseEvent, d) => tooltip.show(event, d.dept.department, nodeRows(d.dept)))
       .on('mouseleave', () => tooltip.hide())
+      .on('click', (_event, d) => handlers.onNodeClick?.(d.dept))
+      .on('keydown', (event: KeyboardEvent, d) => {
+        if (event.key === 'Enter' || event.key === ' ') {
+          event.preventDefault();
+          handlers.onNodeClick?.(d.dept);
+        }
+      })
       .call((g) =>
         g
           .select('rect')
@@ -213,7 +296,7 @@ export function createMapView(container: HTMLElement, tooltip: Tooltip, handlers
           .attr('fill', (d) => {
             if (!perf) return volume(d.dept.journeys);
             const s = workShare(d.dept);
-            return s === null ? '#eee' : d3.interpolateRdYlGn(0.1 + 0.8 * s);
+            return s === null ? '#eee' : workShareColour(s);
           }),
       )
       .call((g) =>
@@ -234,6 +317,12 @@ export function createMapView(container: HTMLElement, tooltip: Tooltip, handlers
             return s === null ? 'no work yet' : `work ${Math.round(s * 100)}% · wait ${Math.round((1 - s) * 100)}%`;
           }),
       );
+    // a new graph is fitted; the same graph (a slider on counts, live data) keeps the reader's zoom
+    const key = `${l.width}x${l.height}:${names.length}`;
+    if (key !== laidKey) {
+      laidKey = key;
+      fit();
+    } else semantic();
   }
 
   function overlay(o: MapOverlay): void {
@@ -252,9 +341,10 @@ export function createMapView(container: HTMLElement, tooltip: Tooltip, handlers
         .attr('data-queue', (v) => v.queue)
         .attr('data-wip', (v) => v.wip)
         .attr('x', d.laid.width / 2)
-        .attr('y', d.laid.height + 14)
+        .attr('y', d.laid.height + 15)
         .text((v) => `queue ${v.queue} · in work ${v.wip}`);
     });
+    semantic();
 
     // Tokens: several cases at one department share a small jittered cloud, so counts show.
     const tokens = (o.tokens ?? [])
@@ -269,7 +359,13 @@ export function createMapView(container: HTMLElement, tooltip: Tooltip, handlers
       .attr('cy', (d) => d.p[1]);
   }
 
-  return { update, overlay, svg: svg.node()! };
+  return {
+    update,
+    overlay,
+    fit,
+    zoomBy: (factor: number) => svg.transition().duration(200).call(zoom.scaleBy, factor),
+    svg: svg.node()!,
+  };
 }
 
 /** The line stops inside its arrowhead, so a thick edge does not show past the tip. */

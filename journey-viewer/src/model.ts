@@ -143,28 +143,6 @@ export function tokensAt(timelines: readonly JourneyTimeline[], at: number): Tok
   return out;
 }
 
-/**
- * Ping-pong per handoff: how often a journey moved from→to into a department it had
- * already left (PRODUCT.md's definition), so the pair that sends work back is named.
- */
-export function pingPongByPair(timelines: readonly JourneyTimeline[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const t of timelines) {
-    const seq: string[] = [];
-    for (const s of t.steps) if (seq[seq.length - 1] !== s.department) seq.push(s.department);
-    const seen = new Set<string>();
-    for (let i = 0; i < seq.length; i++) {
-      const d = seq[i]!;
-      if (i > 0 && seen.has(d)) {
-        const key = pairKey(seq[i - 1]!, d);
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-      }
-      seen.add(d);
-    }
-  }
-  return counts;
-}
-
 export const pairKey = (from: string, to: string) => `${from}\u0000${to}`;
 
 export interface Hotspot {
@@ -178,7 +156,8 @@ export interface Hotspot {
   pingPong: number;
 }
 
-export function rankHotspots(pairs: readonly HandoffPairStats[], pingPong: Map<string, number>, by: 'delay' | 'pingPong'): Hotspot[] {
+/** Ranks the server's pairs; ping-pong is the server's figure (the fold's rule), never recounted here. */
+export function rankHotspots(pairs: readonly HandoffPairStats[], by: 'delay' | 'pingPong'): Hotspot[] {
   const rows = pairs.map((p) => ({
     from: p.from,
     to: p.to,
@@ -186,17 +165,8 @@ export function rankHotspots(pairs: readonly HandoffPairStats[], pingPong: Map<s
     p50: p.p50,
     p90: p.p90,
     delayCaused: p.count * p.p50,
-    pingPong: pingPong.get(pairKey(p.from, p.to)) ?? 0,
+    pingPong: p.pingPong ?? 0,
   }));
   const key = by === 'delay' ? (h: Hotspot) => h.delayCaused : (h: Hotspot) => h.pingPong;
   return rows.sort((a, b) => key(b) - key(a) || b.delayCaused - a.delayCaused || a.from.localeCompare(b.from));
-}
-
-/** Keep the most frequent edges that make up `percent` of all edges (the "paths" slider). */
-export function keepFrequentEdges<E extends { count: number }>(edges: readonly E[], percent: number): E[] {
-  if (percent >= 100) return [...edges];
-  const sorted = [...edges].sort((a, b) => b.count - a.count);
-  const n = Math.max(1, Math.ceil((sorted.length * percent) / 100));
-  const threshold = sorted[Math.min(n, sorted.length) - 1]?.count ?? 0;
-  return edges.filter((e) => e.count >= threshold);
 }

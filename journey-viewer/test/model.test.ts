@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JourneyTimeline } from '@journeys/contracts';
 import { formatDuration } from '../src/format.ts';
-import { keepFrequentEdges, pingPongByPair, pairKey, rankHotspots, swimlaneModel, tokensAt } from '../src/model.ts';
+import { rankHotspots, swimlaneModel, tokensAt } from '../src/model.ts';
 
 const H = 3_600_000;
 const T0 = Date.parse('2026-03-02T09:00:00Z');
@@ -81,27 +81,15 @@ describe('tokensAt', () => {
 });
 
 describe('ping-pong and hotspots', () => {
-  it('counts the return to a department already left against the pair that sent it back', () => {
-    const pp = pingPongByPair([reworkJourney('a'), reworkJourney('b')]);
-    expect(pp.get(pairKey('Assessment', 'Intake'))).toBe(2);
-    expect(pp.get(pairKey('Intake', 'Assessment'))).toBeUndefined();
-  });
   it('ranks pairs by count × median delay, or by ping-pong', () => {
     const stats = { mean: 0, min: 0, max: 0, p90: 0, p99: 0, sum: 0 };
     const pairs = [
       { from: 'A', to: 'B', count: 10, p50: 60, ...stats },
       { from: 'B', to: 'C', count: 2, p50: 600, ...stats },
-      { from: 'C', to: 'A', count: 1, p50: 10, ...stats },
+      { from: 'C', to: 'A', count: 1, p50: 10, ...stats, pingPong: 5 },
     ];
-    const pp = new Map([[pairKey('C', 'A'), 5]]);
-    expect(rankHotspots(pairs, pp, 'delay').map((h) => `${h.from}${h.to}`)).toEqual(['BC', 'AB', 'CA']);
-    expect(rankHotspots(pairs, pp, 'pingPong')[0]).toMatchObject({ from: 'C', to: 'A', pingPong: 5, delayCaused: 10 });
-  });
-  it('the paths slider keeps the most frequent edges', () => {
-    const edges = [{ count: 1 }, { count: 50 }, { count: 7 }, { count: 20 }];
-    expect(keepFrequentEdges(edges, 100)).toHaveLength(4);
-    expect(keepFrequentEdges(edges, 50).map((e) => e.count)).toEqual([50, 20]);
-    expect(keepFrequentEdges(edges, 1).map((e) => e.count)).toEqual([50]);
+    expect(rankHotspots(pairs, 'delay').map((h) => `${h.from}${h.to}`)).toEqual(['BC', 'AB', 'CA']);
+    expect(rankHotspots(pairs, 'pingPong')[0]).toMatchObject({ from: 'C', to: 'A', pingPong: 5, delayCaused: 10 });
   });
 });
 

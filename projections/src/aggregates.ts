@@ -38,6 +38,19 @@ export function matches(f: JourneyFacts, r: ResolvedFilter): boolean {
 
 const PAIR_SEP = '\u0000';
 
+/**
+ * Which of a journey's handoffs are ping-pong: into a department it had already handed off
+ * from (the fold's rule for pingPongCount, per handoff, so the pair that sends work back is named).
+ */
+export function pingPongFlags(f: JourneyFacts): boolean[] {
+  const leftFrom = new Set<string>();
+  return f.handoffs.map((h) => {
+    const back = leftFrom.has(h.to);
+    leftFrom.add(h.from);
+    return back;
+  });
+}
+
 function pairsOf<T>(map: Map<string, T>): [string, string, T][] {
   const out: [string, string, T][] = [];
   for (const [key, v] of map) {
@@ -54,21 +67,25 @@ function byCountThenName<T extends { count: number; from: string; to: string }>(
 /** Handoff delays per (from, to) department pair; only handoffs that were picked up have a delay. */
 export function handoffAnalytics(journeys: Iterable<JourneyFacts>, filter: ResolvedFilter): HandoffAnalytics {
   const lists = new Map<string, DurationList>();
+  const pingPong = new Map<string, number>();
   let count = 0;
   let total = 0;
   for (const f of journeys) {
     if (!matches(f, filter)) continue;
     count++;
-    for (const h of f.handoffs) {
+    const back = pingPongFlags(f);
+    for (let i = 0; i < f.handoffs.length; i++) {
+      const h = f.handoffs[i]!;
       if (h.startedAt === null) continue;
       const key = h.from + PAIR_SEP + h.to;
       let l = lists.get(key);
       if (!l) lists.set(key, (l = new DurationList()));
       l.push((h.startedAt - h.requestedAt) / 1000);
+      if (back[i]) pingPong.set(key, (pingPong.get(key) ?? 0) + 1);
       total++;
     }
   }
-  const pairs = pairsOf(lists).map(([from, to, l]) => ({ from, to, ...l.stats() }));
+  const pairs = pairsOf(lists).map(([from, to, l]) => ({ from, to, ...l.stats(), pingPong: pingPong.get(from + PAIR_SEP + to) ?? 0 }));
   pairs.sort(byCountThenName);
   return { pairs, journeys: count, handoffs: total };
 }
@@ -90,6 +107,7 @@ export function processMap(journeys: Iterable<JourneyFacts>, filter: ResolvedFil
     return d;
   };
   const edges = new Map<string, DurationList>();
+  const pingPongs = new Map<string, number>();
   const arcs = new Map<string, DurationList>();
   const nodes = new Map<string, number>();
   for (const f of journeys) {
@@ -106,12 +124,15 @@ export function processMap(journeys: Iterable<JourneyFacts>, filter: ResolvedFil
     }
     for (const o of f.openWork) dept(o.department).wip++;
     if (f.queued) dept(f.queued.department).queueLength++;
-    for (const h of f.handoffs) {
+    const back = pingPongFlags(f);
+    for (let i = 0; i < f.handoffs.length; i++) {
+      const h = f.handoffs[i]!;
       if (h.startedAt === null) continue;
       const key = h.from + PAIR_SEP + h.to;
       let l = edges.get(key);
       if (!l) edges.set(key, (l = new DurationList()));
       l.push((h.startedAt - h.requestedAt) / 1000);
+      if (back[i]) pingPongs.set(key, (pingPongs.get(key) ?? 0) + 1);
     }
     for (let i = 0; i < f.dfgFrom.length; i++) {
       const key = f.dfgFrom[i]! + PAIR_SEP + f.dfgTo[i]!;
@@ -135,9 +156,10 @@ export function processMap(journeys: Iterable<JourneyFacts>, filter: ResolvedFil
     pairsOf(m)
       .map(([from, to, l]) => ({ from, to, count: l.length, delay: l.stats() }))
       .sort(byCountThenName);
+  const handoffEdges = toEdges(edges).map((e) => ({ ...e, pingPong: pingPongs.get(e.from + PAIR_SEP + e.to) ?? 0 }));
   const activityNodes = [...nodes].map(([activity, count]) => ({ activity, count }));
   activityNodes.sort((a, b) => b.count - a.count || (a.activity < b.activity ? -1 : 1));
-  return { departments, edges: toEdges(edges), activities: { nodes: activityNodes, edges: toEdges(arcs) } };
+  return { departments, edges: handoffEdges, activities: { nodes: activityNodes, edges: toEdges(arcs) } };
 }
 
 const DAY_MS = 86_400_000;

@@ -9,3 +9,8 @@ export * from './read-store/read-store.ts';
 export { rebuildBeside, bulkLoad, rmReadStoreFiles, type RebuildResult } from './read-store/rebuild.ts';
 export { FOLD_VERSION, SCHEMA_VERSION } from './read-store/schema.ts';
 export * from './runner.ts';
+export * from './abstraction.ts';
+export * from './rollup.ts';
+export * from './focus.ts';
+export * from './variants.ts';
+export * from './selection.ts';

@@ -1,5 +1,7 @@
 import type {
   AnalyticsFilter,
+  DepartmentFocus,
+  Variants,
   CustomerStatus,
   DepartmentWorkload,
   HandoffAnalytics,
@@ -27,6 +29,20 @@ export interface JourneyPage {
   nextCursor: string | null;
 }
 
+/** JourneyQueries.selectJourneys: every given field must hold (see selection.ts). */
+export interface JourneySelection {
+  journeyType?: string;
+  /** visited this department */
+  department?: string;
+  /** variantId of its department path (variants.ts) */
+  variant?: string;
+  /** made a handoff from this department (with handoffTo: exactly that handoff) */
+  handoffFrom?: string;
+  handoffTo?: string;
+  /** ISO instant: started at or before it, not completed before it */
+  activeAt?: string;
+}
+
 export type ReadModelChange =
   | { kind: 'journey'; journeyId: string; position: number }
   | { kind: 'caught-up'; position: number };
@@ -46,6 +62,15 @@ export interface JourneyQueries {
   departments(filter?: AnalyticsFilter & { now?: string }): DepartmentWorkload[];
   /** Every analytic as it stood at `instant`, by occurredAt. */
   replay(instant: string, filter?: AnalyticsFilter): Replay;
+  // ---- journey map (issue 16): pure folds in variants.ts, selection.ts, rollup.ts, focus.ts ----
+  /** Trace variants (department paths) of the filtered journeys, most frequent first, at most `limit`. */
+  variants(filter?: AnalyticsFilter & { department?: string }, limit?: number): Variants;
+  /** Journeys by selection, newest first, paged like listJourneys (swimlanes, a variant's or an edge's journeys). */
+  selectJourneys(selection: JourneySelection, page: { cursor?: string; limit: number }): JourneyPage;
+  /** The process map with departments renamed by `groups` (department → unit); exact stats over member handoffs. */
+  processMapGrouped(groups: Readonly<Record<string, string>>, filter?: AnalyticsFilter): ProcessMap;
+  /** One department close up at `now` (default the wall clock; earlier: as it stood then); `limit` waiting journeys. */
+  departmentFocus(department: string, filter?: AnalyticsFilter & { now?: string }, limit?: number): DepartmentFocus;
   /** Called after each applied batch with what changed (for SSE and the viewer). */
   onChange(listener: (change: ReadModelChange) => void): () => void;
   /** Global store position the read models reflect. */

@@ -126,13 +126,34 @@ describe('journey viewer in Chromium', () => {
     await page.check('input[name=mode][value=frequency]');
   });
 
-  it('swimlanes draw every journey on a canvas', async () => {
+  it('swimlanes page through the server: every journey once, lanes only for the departments a page visits', async () => {
     await page.click('[role=tab][data-view=swimlanes]');
     await page.waitForSelector('body[data-swimlanes-ready="true"]');
-    const label = await page.getAttribute('canvas.swim-canvas', 'aria-label');
-    const list = await api<{ items: unknown[]; nextCursor: string | null }>('/api/journeys?limit=500');
-    expect(label).toContain(`Swimlanes of ${list.items.length} journeys`);
-    await page.screenshot({ path: `${ARTEFACTS}swimlanes.png`, fullPage: true });
+    const all: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const p: { items: { journeyId: string }[]; nextCursor: string | null } = await api(`/api/journeys?limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      all.push(...p.items.map((j) => j.journeyId));
+      cursor = p.nextCursor;
+    } while (cursor);
+    const shown: string[] = [];
+    for (let pageNo = 0; ; pageNo++) {
+      await page.waitForSelector(`body[data-swimlanes-page="${pageNo}"]`);
+      const ids = await page.$$eval('#swim-journeys button', (bs) => bs.map((b) => b.getAttribute('data-journey') ?? ''));
+      const label = (await page.getAttribute('canvas.swim-canvas', 'aria-label')) ?? '';
+      expect(label).toContain(`Swimlanes of ${ids.length} journeys`);
+      // the lanes are the departments these journeys visit, no more
+      if (pageNo === 0) {
+        const timelines = await api<{ items: { steps: { department: string }[] }[] }>('/api/timelines?limit=200');
+        const visited = new Set(timelines.items.flatMap((t) => t.steps.map((s) => s.department)));
+        expect(label).toContain(`across ${visited.size} departments`);
+        await page.screenshot({ path: `${ARTEFACTS}swimlanes.png`, fullPage: true });
+      }
+      shown.push(...ids);
+      if (await page.isDisabled('#swim-next')) break;
+      await page.click('#swim-next');
+    }
+    expect(shown).toEqual(all);
   });
 
   it('given the replay, when the slider moves, then the queue counts are the API’s at that instant and change', async () => {

@@ -7,11 +7,12 @@
  *   const rt = await startViewerRuntime({ journeysPerDay: 40, days: 7 });
  *   page.goto(`${rt.url}/?token=${rt.analystToken}`); … await rt.close();
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { appendJourneys, generateJourneys } from '@journeys/simulator';
+import { importLog } from '@journeys/interop';
+import { appendJourneys, generateJourneys, largeOrgUnits } from '@journeys/simulator';
 import { loadConfig } from '../../services/cli/src/config.ts';
 import { startRuntime, type Runtime } from '../../services/cli/src/runtime.ts';
 import { VIEWER_DIST } from '../../services/cli/src/viewer-build.ts';
@@ -36,11 +37,18 @@ export interface SimulatedData {
   /** stop arrivals after this many journeys */
   maxJourneys?: number;
   onProgress?: (done: number, total: number) => void;
+  /** `large`: the simulator's 650-team organisation, with its org-unit file as JOURNEY_ORG_UNITS. */
+  org?: 'standard' | 'large';
+  /** Import this event log (XES, CSV, JSON Lines) instead of simulating. */
+  log?: string;
 }
 
 export async function startViewerRuntime(data: SimulatedData = {}): Promise<ViewerRuntime> {
   const dir = mkdtempSync(join(tmpdir(), 'journeys-viewer-'));
+  const orgUnitsFile = join(dir, 'org-units.json');
+  if (data.org === 'large') writeFileSync(orgUnitsFile, JSON.stringify(largeOrgUnits()));
   const config = loadConfig({
+    ...(data.org === 'large' ? { JOURNEY_ORG_UNITS: orgUnitsFile } : {}),
     JOURNEY_STORE: `sqlite:${join(dir, 'journeys.db')}`,
     JOURNEY_AUTH_SECRET: 'viewer-browser-suite-secret-0123456789abcdef',
     LOG_LEVEL: 'warn',
@@ -56,9 +64,10 @@ export async function startViewerRuntime(data: SimulatedData = {}): Promise<View
     app: { sseHeartbeatMs: 1000 },
   });
   try {
+    if (data.log !== undefined) await importLog(runtime.store, data.log);
     const start = data.start ?? '2026-03-02T00:00:00Z';
     const end = new Date(Date.parse(start) + (data.days ?? 7) * 86_400_000).toISOString();
-    await appendJourneys(
+    if (data.log === undefined) await appendJourneys(
       runtime.store,
       generateJourneys({
         seed: data.seed ?? 11,
@@ -66,6 +75,7 @@ export async function startViewerRuntime(data: SimulatedData = {}): Promise<View
         end,
         journeysPerDay: data.journeysPerDay ?? 40,
         ...(data.maxJourneys !== undefined ? { maxJourneys: data.maxJourneys } : {}),
+        ...(data.org !== undefined ? { org: data.org } : {}),
       }),
       data.onProgress ? { onProgress: data.onProgress } : {},
     );

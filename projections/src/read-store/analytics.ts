@@ -39,8 +39,21 @@ function pairs(m: Merged, names: Names): { from: string; to: string; n: number; 
 const byCountThenName = (a: { count: number; from: string; to: string }, b: { count: number; from: string; to: string }): number =>
   b.count - a.count || byName(a.from, b.from) || byName(a.to, b.to);
 
+/** Ping-pong handoffs per `from\u0000to` pair. */
+function pingPongs(cells: CellSource, names: Names): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const v of cells(Kind.pingPong).values()) out.set(`${names.name(v.a)}\u0000${names.name(v.b)}`, v.n);
+  return out;
+}
+
 export function handoffsFrom(cells: CellSource, names: Names): HandoffAnalytics {
-  const list = pairs(cells(Kind.handoff), names).map((p) => ({ from: p.from, to: p.to, ...(p.dist ? statsOf(p.dist) : { ...EMPTY_STATS }) }));
+  const back = pingPongs(cells, names);
+  const list = pairs(cells(Kind.handoff), names).map((p) => ({
+    from: p.from,
+    to: p.to,
+    ...(p.dist ? statsOf(p.dist) : { ...EMPTY_STATS }),
+    pingPong: back.get(`${p.from}\u0000${p.to}`) ?? 0,
+  }));
   list.sort(byCountThenName);
   let journeys = 0;
   for (const v of cells(Kind.started).values()) journeys += v.n;
@@ -127,7 +140,9 @@ export function processMapFrom(cells: CellSource, open: OpenByDept, names: Names
       .sort(byCountThenName);
   const nodes = [...cells(Kind.activity).values()].map((v) => ({ activity: names.name(v.a), count: v.n }));
   nodes.sort((a, b) => b.count - a.count || byName(a.activity, b.activity));
-  return { departments, edges: edgesOf(Kind.handoff), activities: { nodes, edges: edgesOf(Kind.arc) } };
+  const back = pingPongs(cells, names);
+  const edges = edgesOf(Kind.handoff).map((e) => ({ ...e, pingPong: back.get(`${e.from}\u0000${e.to}`) ?? 0 }));
+  return { departments, edges, activities: { nodes, edges: edgesOf(Kind.arc) } };
 }
 
 /**

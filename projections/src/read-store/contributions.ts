@@ -1,3 +1,4 @@
+import { pingPongFlags } from '../aggregates.ts';
 import type { JourneyFacts } from '../journey-fold.ts';
 import type { ProjectedEvent } from '../projected-event.ts';
 
@@ -33,6 +34,8 @@ export const Kind = {
   started: 9,
   /** Journeys completed (a count). */
   completed: 10,
+  /** Picked-up handoffs of a pair that were ping-pong: into a department the journey had left (a count). */
+  pingPong: 11,
 } as const;
 export type KindCode = (typeof Kind)[keyof typeof Kind];
 
@@ -71,8 +74,12 @@ export function contributionsOf(f: JourneyFacts, events: readonly ProjectedEvent
   const m: Contributions = new Map();
   add(m, Kind.started, '', '', f.startedAt);
   if (f.completedAt !== null) add(m, Kind.completed, '', '', f.completedAt);
-  for (const h of f.handoffs) {
-    if (h.startedAt !== null) add(m, Kind.handoff, h.from, h.to, h.requestedAt, h.startedAt - h.requestedAt);
+  const back = pingPongFlags(f);
+  for (let i = 0; i < f.handoffs.length; i++) {
+    const h = f.handoffs[i]!;
+    if (h.startedAt === null) continue;
+    add(m, Kind.handoff, h.from, h.to, h.requestedAt, h.startedAt - h.requestedAt);
+    if (back[i]) add(m, Kind.pingPong, h.from, h.to, h.requestedAt);
   }
   for (let i = 0; i < f.dfgFrom.length; i++) {
     add(m, Kind.arc, f.dfgFrom[i]!, f.dfgTo[i]!, f.dfgAt[i]!, Math.round(f.dfgDelay[i]! * 1000));

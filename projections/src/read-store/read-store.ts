@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type {
   AnalyticsFilter,
   CustomerStatus,
+  DepartmentFocus,
   DepartmentWorkload,
   HandoffAnalytics,
   JourneyEvent,
@@ -9,9 +10,17 @@ import type {
   ProcessMap,
   Replay,
   StoredEvent,
+  Variants,
 } from '@journeys/contracts';
 import { Interner, parseInstant, projectEvent, type ProjectedEvent } from '../projected-event.ts';
-import type { JourneyListFilter, JourneyPage, JourneyQueries, ReadModelChange } from '../queries.ts';
+import type { JourneyListFilter, JourneyPage, JourneyQueries, JourneySelection, ReadModelChange } from '../queries.ts';
+import { resolveFilter } from '../aggregates.ts';
+import { departmentFocus } from '../focus.ts';
+import { foldJourney, type JourneyFacts } from '../journey-fold.ts';
+import { processMapGrouped } from '../rollup.ts';
+import { selectPage } from '../selection.ts';
+import { variants } from '../variants.ts';
+import { decodeEvents } from './event-codec.ts';
 import { handoffsFrom, processMapFrom, storedCells, summariseOpen, workloadFrom, type OpenAtDept, type OpenByDept } from './analytics.ts';
 import { AT_RISK_SHARE } from '../sla.ts';
 import { CellReader, CellStore } from './cells.ts';
@@ -364,6 +373,47 @@ class SqliteReadStore implements ReadStore {
     let s = this.statements.get(sql);
     if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
     return s;
+  }
+
+  // ---- journey map (variants, selections, roll-up, focus): the pure folds of variants.ts,
+  // selection.ts, rollup.ts and focus.ts over every journey's row. These still read every
+  // row (once per checkpoint, then cached): the part of the map not yet kept as cells.
+
+  private *allFacts(at?: number): Iterable<JourneyFacts> {
+    for (const r of this.stmt('SELECT journey_id AS id, events FROM journeys').iterate() as Iterable<{ id: string; events: string }>) {
+      const events = decodeEvents(r.events, this.names);
+      if (at === undefined) {
+        yield foldJourney(r.id, events);
+        continue;
+      }
+      let n = 0;
+      while (n < events.length && events[n]!.t <= at) n++;
+      if (n > 0) yield foldJourney(r.id, events.slice(0, n), { traceContinues: n < events.length });
+    }
+  }
+
+  variants(filter?: AnalyticsFilter & { department?: string }, limit = 100): Variants {
+    const { department, ...rest } = filter ?? {};
+    return this.cached(`variants|${limit}|${department ?? ''}|${JSON.stringify(rest)}`, () =>
+      variants(this.allFacts(), { ...resolveFilter(rest), department: department ?? null }, limit),
+    );
+  }
+
+  selectJourneys(selection: JourneySelection, page: { cursor?: string; limit: number }): JourneyPage {
+    const sorted = this.cached('select', () =>
+      [...this.allFacts()].sort((a, b) => b.startedAt - a.startedAt || (a.journeyId < b.journeyId ? -1 : a.journeyId > b.journeyId ? 1 : 0)),
+    );
+    return selectPage(sorted, selection, page, this.clock());
+  }
+
+  processMapGrouped(groups: Readonly<Record<string, string>>, filter?: AnalyticsFilter): ProcessMap {
+    return this.cached(`grouped|${JSON.stringify(groups)}|${JSON.stringify(filter ?? {})}`, () => processMapGrouped(this.allFacts(), groups, resolveFilter(filter)));
+  }
+
+  departmentFocus(department: string, filter?: AnalyticsFilter & { now?: string }, limit = 50): DepartmentFocus {
+    const { now: nowIso, ...rest } = filter ?? {};
+    const now = nowIso === undefined ? this.clock() : parseInstant(nowIso);
+    return departmentFocus(this.allFacts(now < this.newestAt ? now : undefined), department, resolveFilter(rest), now, limit);
   }
 
   onChange(listener: (change: ReadModelChange) => void): () => void {

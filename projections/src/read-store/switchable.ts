@@ -1,5 +1,5 @@
 import type { AnalyticsFilter } from '@journeys/contracts';
-import type { JourneyListFilter, JourneyQueries, ReadModelChange } from '../queries.ts';
+import type { JourneyListFilter, JourneyQueries, JourneySelection, ReadModelChange } from '../queries.ts';
 import type { ReadStore } from './read-store.ts';
 
 /**
@@ -50,6 +50,18 @@ export class SwitchableQueries implements JourneyQueries {
   }
   replay(instant: string, filter?: AnalyticsFilter) {
     return this.store.replay(instant, filter);
+  }
+  variants(filter?: AnalyticsFilter & { department?: string }, limit?: number) {
+    return this.store.variants(filter, limit);
+  }
+  selectJourneys(selection: JourneySelection, page: { cursor?: string; limit: number }) {
+    return this.store.selectJourneys(selection, page);
+  }
+  processMapGrouped(groups: Readonly<Record<string, string>>, filter?: AnalyticsFilter) {
+    return this.store.processMapGrouped(groups, filter);
+  }
+  departmentFocus(department: string, filter?: AnalyticsFilter & { now?: string }, limit?: number) {
+    return this.store.departmentFocus(department, filter, limit);
   }
   onChange(listener: (change: ReadModelChange) => void): () => void {
     this.listeners.add(listener);

@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import type { EventStore } from '@journeys/event-store';
 import type { EventBus } from '@journeys/bus';
 import type { JourneyQueries } from '@journeys/projections';
+import type { OrgUnits } from '@journeys/contracts';
 import type { Auth } from './auth/tokens.ts';
 import type { RateLimits } from './http/rate-limit.ts';
 
@@ -57,4 +58,6 @@ export interface AppDeps {
    * (entries are dropped at once when the journey changes, and when its SLA could flip); 0: off. Default 30 000.
    */
   statusCacheMs?: number;
+  /** Department → organisational units (JOURNEY_ORG_UNITS), for the map's roll-up; absent: none. */
+  orgUnits?: OrgUnits;
 }

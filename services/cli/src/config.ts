@@ -25,6 +25,7 @@ const MIN_SECRET_LENGTH = 32;
  *  - JOURNEY_TOKEN_MAX_TTL  per-role lifetime maxima, e.g. `admin=12h,customer=30d`
  *  - JOURNEY_TRUST_PROXY    proxies whose X-Forwarded-For is believed (hops, or addresses/CIDRs)
  *  - JOURNEY_WIDGET_FRAME_ANCESTORS  origins that may frame /widget/status.html (default: JOURNEY_WIDGET_ORIGINS)
+ *  - JOURNEY_ORG_UNITS  a JSON file mapping departments to organisational units (the map's roll-up)
  */
 export interface JourneyConfig {
   store: string;
@@ -52,6 +53,7 @@ export interface JourneyConfig {
   tokenMaxTtl: string | undefined;
   trustProxy: string | undefined;
   widgetFrameAncestors: string | undefined;
+  orgUnitsFile: string | undefined;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -108,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JourneyConfig 
     logLevel,
     readStore: resolve(nonEmpty(env.JOURNEY_READ_STORE)?.replace(/^sqlite:/, '') ?? defaultReadStore(storeLocation)),
     viewerDir: nonEmpty(env.JOURNEY_VIEWER_DIR) ?? fileURLToPath(new URL('../../../journey-viewer/dist', import.meta.url)),
+    orgUnitsFile: nonEmpty(env.JOURNEY_ORG_UNITS),
   };
 }
 

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
+import { loadOrgUnits } from './org-units.ts';
 import { createApp, registerProcessMetrics, type Auth, type JourneysApp, type RateLimits } from '@journeys/api';
 import { startStatusKvPublisher, statusKvSettingsFromEnv, type EventBus, type NatsBus } from '@journeys/bus';
 import { openEventStore, type EventStore } from '@journeys/event-store';
@@ -198,6 +199,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       widgetOrigins: config.widgetOrigins,
       ...(config.widgetFrameAncestors !== undefined ? { widgetFrameAncestors: config.widgetFrameAncestors } : {}),
       ...(config.trustProxy !== undefined ? { trustProxy: config.trustProxy } : {}),
+      ...(config.orgUnitsFile !== undefined ? { orgUnits: loadOrgUnits(config.orgUnitsFile) } : {}),
       ...(options.app?.sseHeartbeatMs !== undefined ? { sseHeartbeatMs: options.app.sseHeartbeatMs } : {}),
       ...(options.app?.readyMaxLag !== undefined ? { readyMaxLag: options.app.readyMaxLag } : {}),
       ...(options.app?.rateLimits !== undefined ? { rateLimits: options.app.rateLimits } : {}),

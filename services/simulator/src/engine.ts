@@ -6,6 +6,7 @@ import { eventId, journeyIdFor, runTag } from './ids.ts';
 import { insuranceClaim } from './journeys/insurance-claim.ts';
 import { itIncident } from './journeys/it-incident.ts';
 import { loanApplication } from './journeys/loan-application.ts';
+import { LARGE_ORG_DEPARTMENTS, largeOrgIncident } from './large-org.ts';
 import type { CaseContext, Command, DepartmentDefinition, JourneyTypeDefinition, Process, WorkDone } from './process.ts';
 import { Random } from './random.ts';
 
@@ -33,6 +34,8 @@ export interface SimulationOptions {
   capacity?: number;
   /** Override staffing per department name. */
   departments?: Record<string, DepartmentDefinition>;
+  /** `large`: 650 support teams in groups and divisions, IT incidents only (large-org.ts). Default `standard`. */
+  org?: 'standard' | 'large';
 }
 
 type Action =
@@ -84,11 +87,13 @@ export function* generateJourneys(options: SimulationOptions): Generator<Journey
   const capacity = options.capacity ?? 1;
   if (!(capacity > 0)) throw new Error('capacity must be more than zero');
 
-  const wanted = options.types ?? JOURNEY_TYPES.map((t) => t.journeyType);
-  const types = JOURNEY_TYPES.filter((t) => wanted.includes(t.journeyType));
-  const unknown = wanted.filter((w) => !JOURNEY_TYPES.some((t) => t.journeyType === w));
+  const large = options.org === 'large';
+  const catalogue = large ? [largeOrgIncident] : JOURNEY_TYPES;
+  const wanted = options.types ?? catalogue.map((t) => t.journeyType);
+  const types = catalogue.filter((t) => wanted.includes(t.journeyType));
+  const unknown = wanted.filter((w) => !catalogue.some((t) => t.journeyType === w));
   if (unknown.length > 0 || types.length === 0) {
-    throw new Error(`unknown journey type ${unknown.join(', ') || '(none given)'}; known: ${JOURNEY_TYPES.map((t) => t.journeyType).join(', ')}`);
+    throw new Error(`unknown journey type ${unknown.join(', ') || '(none given)'}; known: ${catalogue.map((t) => t.journeyType).join(', ')}`);
   }
   const shareTotal = types.reduce((s, t) => s + t.share, 0);
   // Mean of weekday x hour weights over a week, so the weekly average rate is `perDay`.
@@ -104,7 +109,7 @@ export function* generateJourneys(options: SimulationOptions): Generator<Journey
   const tag = runTag(options.seed, start);
   const agenda = new Agenda<Action>();
   const departments = new Map<string, Department>();
-  for (const [name, def] of Object.entries({ ...DEFAULT_DEPARTMENTS, ...options.departments })) {
+  for (const [name, def] of Object.entries({ ...(large ? LARGE_ORG_DEPARTMENTS : DEFAULT_DEPARTMENTS), ...options.departments })) {
     const workers = Math.max(1, Math.round(def.workers * capacity));
     const slug = departmentSlug(name);
     const free = Array.from({ length: workers }, (_, i) => `${slug}/${PEOPLE[i % PEOPLE.length]}${i >= PEOPLE.length ? i : ''}`);

@@ -8,3 +8,4 @@ export { OFFICE_HOURS, EXTENDED_HOURS, ROUND_THE_CLOCK } from './calendar.ts';
 export { emitterSink, httpSink, type EventSink } from './sink.ts';
 export { playLive, type LiveOptions } from './live.ts';
 export { splitAtNow } from './history.ts';
+export { LARGE_ORG_DEPARTMENTS, largeOrgUnits, largeOrgIncident } from './large-org.ts';

@@ -50,6 +50,8 @@ export function register(program: Command): void {
     .option('--start <time>', 'start of the history (ISO-8601); default: midnight UTC, <days> days ago')
     .option('--rate <journeys>', 'arrivals per day (weekly average; weekdays get more)', positiveNumber('rate'), 100)
     .option('--capacity <factor>', 'staff of every department, relative to the default staffing for 100 journeys a day (default: rate / 100)', positiveNumber('capacity'))
+    .addOption(new Option('--org <size>', 'organisation: standard (13 departments) or large (650 support teams in groups and divisions)').choices(['standard', 'large']).default('standard'))
+    .option('--write-org-units <file>', 'also write the organisation\'s org-unit file (for JOURNEY_ORG_UNITS: the map\'s roll-up)')
     .option('--types <list>', 'journey types, comma-separated: insurance-claim, it-incident, loan-application')
     .option('--to <target>', 'http(s)://host:port (a running server; needs --token), nats://host:4222, sqlite:<path>, esdb://… or "store" (default: $NATS_URL, else $JOURNEY_STORE)')
     .addOption(new Option('--token <token>', 'admin or department token for an http target').env('JOURNEY_TOKEN'))
@@ -61,9 +63,10 @@ export function register(program: Command): void {
 Examples:
   journey simulate --days 30                      # 30 days into ./data/journeys.db (via the in-process bus + ingest)
   journey simulate --to http://localhost:8080 --token $(journey token --role admin) --follow
-  NATS_URL=nats://127.0.0.1:4222 journey simulate --seed 7 --rate 300`,
+  NATS_URL=nats://127.0.0.1:4222 journey simulate --seed 7 --rate 300
+  journey simulate --org large --rate 250 --days 40 --direct --write-org-units data/org-units.json`,
     )
-    .action(async (opts: { seed: number; days: number; start?: string; rate: number; capacity?: number; types?: string; to?: string; token?: string; direct?: boolean; follow?: boolean }) => {
+    .action(async (opts: { org: 'standard' | 'large'; writeOrgUnits?: string; seed: number; days: number; start?: string; rate: number; capacity?: number; types?: string; to?: string; token?: string; direct?: boolean; follow?: boolean }) => {
       const target = await parseTarget(opts.to);
       if (target.kind === 'http' && !opts.token) throw new CliError('an http target needs --token (or JOURNEY_TOKEN): e.g. --token $(pnpm -s journey token --role admin)');
       if (opts.direct && target.kind !== 'store') throw new CliError('--direct only applies to a store target');
@@ -78,11 +81,17 @@ Examples:
       }
       const types = opts.types?.split(',').map((t) => t.trim()).filter(Boolean);
 
-      const { splitAtNow, emitterSink, httpSink, appendJourneys, playLive, DEFAULT_JOURNEYS_PER_DAY } = await import('@journeys/simulator');
+      const { splitAtNow, emitterSink, httpSink, appendJourneys, playLive, DEFAULT_JOURNEYS_PER_DAY, largeOrgUnits } = await import('@journeys/simulator');
+      if (opts.writeOrgUnits !== undefined) {
+        if (opts.org !== 'large') throw new CliError('--write-org-units needs --org large (the standard organisation has no units)');
+        const { writeFileSync } = await import('node:fs');
+        writeFileSync(opts.writeOrgUnits, `${JSON.stringify(largeOrgUnits(), null, 1)}\n`);
+        process.stderr.write(`journey simulate: org units written to ${opts.writeOrgUnits} (set JOURNEY_ORG_UNITS to it)\n`);
+      }
       const { progressBar } = await import('../progress.ts');
       let split;
       try {
-        split = splitAtNow({ seed: opts.seed, start, journeysPerDay: opts.rate, capacity: opts.capacity ?? opts.rate / DEFAULT_JOURNEYS_PER_DAY, ...(types ? { types } : {}) }, now);
+        split = splitAtNow({ seed: opts.seed, start, journeysPerDay: opts.rate, capacity: opts.capacity ?? opts.rate / DEFAULT_JOURNEYS_PER_DAY, ...(types ? { types } : {}), org: opts.org }, now);
       } catch (err) {
         throw new CliError((err as Error).message);
       }
