@@ -356,7 +356,8 @@ export function describeEventStoreContract(
       it('keeps Unicode text intact in stream names, envelopes and payloads', async () => {
         const journeyId = 'ジャーニー-ü-🚀-e\u0301';
         const stream = `${prefix}journey-${journeyId}`;
-        const e = workStarted(journeyId, { department: 'Légal & 経理 🏛️', actor: 'Zoë 👩🏽‍💻' });
+        // (department names are NFKC with no variation selector: contracts/src/text.ts refuses look-alikes)
+        const e = workStarted(journeyId, { department: 'Légal & 経理 \u{1F3DB}', actor: 'Zoë 👩🏽‍💻' });
         (e as Extract<JourneyEvent, { type: 'WorkStarted' }>).data = {
           activity: 'prüfen — 審査 🧾',
           attributes: { 'clé ✓': 'välue 𝄞', n: 3 },
@@ -365,7 +366,7 @@ export function describeEventStoreContract(
         const [read] = await store.readStream(stream);
         expect(read!.stream).toBe(stream);
         expect(read!.event).toEqual(e);
-        const viaAll = await collect(store.readAll({ filter: { streamPrefix: prefix, department: 'Légal & 経理 🏛️', journeyId } }));
+        const viaAll = await collect(store.readAll({ filter: { streamPrefix: prefix, department: 'Légal & 経理 \u{1F3DB}', journeyId } }));
         expect(ids(viaAll)).toEqual([e.id]);
       });
 
