@@ -8,3 +8,4 @@ export * from './stored.ts';
 export * from './read-models.ts';
 export * from './api.ts';
 export * from './json-schema.ts';
+export * from './calendars.ts';

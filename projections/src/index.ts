@@ -8,3 +8,4 @@ export * from './aggregates.ts';
 export * from './read-model.ts';
 export * from './snapshot.ts';
 export * from './runner.ts';
+export * from './calendar/index.ts';
