@@ -9,3 +9,4 @@ export * from './read-model.ts';
 export * from './snapshot.ts';
 export * from './runner.ts';
 export * from './calendar/index.ts';
+export * from './business-aggregates.ts';

@@ -1,5 +1,6 @@
 import type {
   AnalyticsFilter,
+  Clock,
   CustomerStatus,
   DepartmentWorkload,
   HandoffAnalytics,
@@ -37,7 +38,11 @@ export interface JourneyQueries {
   timeline(journeyId: string): JourneyTimeline | undefined;
   /** The customer-safe status, from its own projection. */
   customerStatus(journeyId: string): CustomerStatus | undefined;
-  handoffs(filter?: AnalyticsFilter): HandoffAnalytics;
+  /**
+   * Handoff delays per pair; `clock: 'business'` measures each delay in the receiving
+   * department's open hours (needs calendars: throws NoCalendarsError without them).
+   */
+  handoffs(filter?: AnalyticsFilter & { clock?: Clock }): HandoffAnalytics;
   processMap(filter?: AnalyticsFilter): ProcessMap;
   /**
    * Workload as of `now` (default: the wall clock, for live data). A `now` before the newest

@@ -1,5 +1,6 @@
 import type {
   AnalyticsFilter,
+  Clock,
   CustomerStatus,
   DepartmentWorkload,
   HandoffAnalytics,
@@ -16,6 +17,8 @@ import type { ProjectedEvent } from './projected-event.ts';
 import { Interner, insertEvent, parseInstant, projectEvent } from './projected-event.ts';
 import type { JourneyListFilter, JourneyPage, JourneyQueries, ReadModelChange } from './queries.ts';
 import { slaState } from './sla.ts';
+import { businessHandoffAnalytics } from './business-aggregates.ts';
+import type { CalendarSet } from './calendar/calendar-set.ts';
 import { customerStatusOf, journeyState, toSummary, toTimeline } from './views.ts';
 
 export interface JourneyRecord {
@@ -32,6 +35,13 @@ export interface JourneyRecord {
 export interface ReadModelOptions {
   /** "Now" for SLA and workload of live data; default the wall clock. */
   clock?: () => number;
+  /** Business-hours calendars: the folds then carry business figures too. */
+  calendars?: CalendarSet;
+}
+
+/** ?clock=business asked of a read model that has no calendars. */
+export class NoCalendarsError extends Error {
+  override name = 'NoCalendarsError';
 }
 
 /**
@@ -50,6 +60,7 @@ export class JourneyReadModel implements JourneyQueries {
   private readonly names = new Interner();
   private readonly listeners = new Set<(change: ReadModelChange) => void>();
   private readonly clock: () => number;
+  readonly calendars: CalendarSet | undefined;
   private appliedPosition = 0;
   /** Bumped on every batch that changed something: the aggregates' cache key. */
   private revision = 0;
@@ -59,6 +70,11 @@ export class JourneyReadModel implements JourneyQueries {
 
   constructor(options: ReadModelOptions = {}) {
     this.clock = options.clock ?? Date.now;
+    this.calendars = options.calendars?.configured ? options.calendars : undefined;
+  }
+
+  private foldOptions(extra: { traceContinues?: boolean } = {}): { traceContinues?: boolean; calendars?: CalendarSet } {
+    return this.calendars ? { ...extra, calendars: this.calendars } : extra;
   }
 
   get position(): number {
@@ -166,7 +182,7 @@ export class JourneyReadModel implements JourneyQueries {
   }
 
   facts(rec: JourneyRecord): JourneyFacts {
-    if (rec.facts === null) rec.facts = foldJourney(rec.journeyId, rec.events);
+    if (rec.facts === null) rec.facts = foldJourney(rec.journeyId, rec.events, this.foldOptions());
     return rec.facts;
   }
 
@@ -200,7 +216,7 @@ export class JourneyReadModel implements JourneyQueries {
         if (ev[mid]!.t <= at) lo = mid + 1;
         else hi = mid;
       }
-      yield foldJourney(rec.journeyId, ev.slice(0, lo), { traceContinues: true });
+      yield foldJourney(rec.journeyId, ev.slice(0, lo), this.foldOptions({ traceContinues: true }));
     }
   }
 
@@ -225,7 +241,7 @@ export class JourneyReadModel implements JourneyQueries {
 
   timeline(journeyId: string): JourneyTimeline | undefined {
     const rec = this.journeys.get(journeyId);
-    return rec ? toTimeline(this.facts(rec), rec.events, this.clock()) : undefined;
+    return rec ? toTimeline(this.facts(rec), rec.events, this.clock(), this.calendars) : undefined;
   }
 
   customerStatus(journeyId: string): CustomerStatus | undefined {
@@ -271,8 +287,13 @@ export class JourneyReadModel implements JourneyQueries {
     return { items, nextCursor: more ? encodeCursor(Date.parse(last.startedAt), last.journeyId) : null };
   }
 
-  handoffs(filter?: AnalyticsFilter): HandoffAnalytics {
-    return this.cached(`handoffs|${JSON.stringify(filter ?? {})}`, () => handoffAnalytics(this.allFacts(), resolveFilter(filter)));
+  handoffs(filter?: AnalyticsFilter & { clock?: Clock }): HandoffAnalytics {
+    const { clock, ...rest } = filter ?? {};
+    if (clock === 'business') {
+      if (!this.calendars) throw new NoCalendarsError('no business calendars are configured (JOURNEY_CALENDARS)');
+      return this.cached(`bhandoffs|${JSON.stringify(rest)}`, () => businessHandoffAnalytics(this.allFacts(), resolveFilter(rest)));
+    }
+    return this.cached(`handoffs|${JSON.stringify(rest)}`, () => handoffAnalytics(this.allFacts(), resolveFilter(rest)));
   }
 
   processMap(filter?: AnalyticsFilter): ProcessMap {

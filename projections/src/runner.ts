@@ -15,6 +15,8 @@ export interface ProjectionRunnerOptions {
   snapshotEveryMs?: number;
   /** "Now" for SLA and workload; default the wall clock. */
   clock?: () => number;
+  /** Business-hours calendars (JOURNEY_CALENDARS): business figures beside the elapsed ones. */
+  calendars?: import('./calendar/calendar-set.ts').CalendarSet;
   /** Catch-up progress, after each batch. */
   onProgress?: (applied: number, head: number) => void;
   /** Failures of the subscription or of a snapshot write (the runner keeps what it has). */
@@ -48,7 +50,10 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
   const { store } = options;
   const batchSize = options.batchSize ?? 5000;
   const snapshotEveryMs = options.snapshotEveryMs ?? 30_000;
-  const model = new JourneyReadModel(options.clock ? { clock: options.clock } : {});
+  const model = new JourneyReadModel({
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.calendars ? { calendars: options.calendars } : {}),
+  });
   let subscription: Subscription | undefined;
   let loop: Promise<void> | undefined;
   let buffer: StoredEvent[] = [];

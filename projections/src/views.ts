@@ -1,6 +1,7 @@
 import type { CustomerStatus, JourneySummary, JourneyTimeline, JourneyState } from '@journeys/contracts';
 import type { JourneyFacts } from './journey-fold.ts';
 import { stepWaitMs, stepWorkMs } from './journey-fold.ts';
+import type { CalendarSet } from './calendar/calendar-set.ts';
 import type { ProjectedEvent } from './projected-event.ts';
 import { slaRemainingSeconds, slaState } from './sla.ts';
 
@@ -13,8 +14,9 @@ export function journeyState(f: JourneyFacts): JourneyState {
 }
 
 /** The analyst's timeline. `now` only matters for the SLA of an open journey. */
-export function toTimeline(f: JourneyFacts, events: readonly ProjectedEvent[], now: number): JourneyTimeline {
+export function toTimeline(f: JourneyFacts, events: readonly ProjectedEvent[], now: number, calendars?: CalendarSet): JourneyTimeline {
   const denominator = f.leadMs - f.customerWaitMs;
+  const b = f.business;
   return {
     journeyId: f.journeyId,
     journeyType: f.journeyType,
@@ -26,7 +28,7 @@ export function toTimeline(f: JourneyFacts, events: readonly ProjectedEvent[], n
     completedAt: isoOrNull(f.completedAt),
     currentDepartment: f.currentDepartment,
     departments: [...f.departments],
-    steps: f.steps.map((s) => ({
+    steps: f.steps.map((s, i) => ({
       department: s.department,
       activity: s.activity,
       queuedAt: isoOrNull(s.queuedAt),
@@ -34,14 +36,16 @@ export function toTimeline(f: JourneyFacts, events: readonly ProjectedEvent[], n
       completedAt: isoOrNull(s.completedAt),
       waitSeconds: stepWaitMs(s) / 1000,
       workSeconds: stepWorkMs(s, f.lastEventAt) / 1000,
+      ...(b ? { businessWaitSeconds: b.stepWaitMs[i]! / 1000, businessWorkSeconds: b.stepWorkMs[i]! / 1000 } : {}),
       ...(s.outcome !== undefined ? { outcome: s.outcome } : {}),
     })),
-    handoffs: f.handoffs.map((h) => ({
+    handoffs: f.handoffs.map((h, i) => ({
       from: h.from,
       to: h.to,
       requestedAt: iso(h.requestedAt),
       startedAt: isoOrNull(h.startedAt),
       delaySeconds: h.startedAt === null ? null : (h.startedAt - h.requestedAt) / 1000,
+      ...(b ? { businessDelaySeconds: b.handoffDelayMs[i] === null ? null : b.handoffDelayMs[i]! / 1000 } : {}),
       explicit: h.explicit,
       ...(h.reason !== undefined ? { reason: h.reason } : {}),
     })),
@@ -51,12 +55,14 @@ export function toTimeline(f: JourneyFacts, events: readonly ProjectedEvent[], n
       waitSeconds: f.waitMs / 1000,
       customerWaitSeconds: f.customerWaitMs / 1000,
       flowEfficiency: denominator > 0 ? f.workMs / denominator : null,
+      ...(b ? { business: businessTotals(b) } : {}),
     },
     pingPongCount: f.pingPongCount,
     sla: {
       state: slaState(f, now),
       promisedBy: isoOrNull(f.promisedBy),
       remainingSeconds: slaRemainingSeconds(f, now),
+      ...(b && calendars?.configured ? { remainingBusinessSeconds: slaRemainingBusinessSeconds(f, now, calendars) } : {}),
     },
     eventCount: f.eventCount,
     events: events.map((e) => ({
@@ -68,6 +74,25 @@ export function toTimeline(f: JourneyFacts, events: readonly ProjectedEvent[], n
       ...(e.actor !== undefined ? { actor: e.actor } : {}),
     })),
   };
+}
+
+function businessTotals(b: NonNullable<JourneyFacts['business']>): NonNullable<JourneyTimeline['totals']['business']> {
+  const denominator = b.leadMs - b.customerWaitMs;
+  return {
+    leadTimeSeconds: b.leadMs / 1000,
+    workSeconds: b.workMs / 1000,
+    waitSeconds: b.waitMs / 1000,
+    customerWaitSeconds: b.customerWaitMs / 1000,
+    flowEfficiency: denominator > 0 ? b.workMs / denominator : null,
+  };
+}
+
+/** Business seconds between the reference instant and the promise on the default calendar (negative once past). */
+export function slaRemainingBusinessSeconds(f: JourneyFacts, now: number, calendars: CalendarSet): number | null {
+  if (f.promisedBy === null) return null;
+  const at = f.completedAt ?? now;
+  const cal = calendars.default;
+  return (at <= f.promisedBy ? cal.ms(at, f.promisedBy) : -cal.ms(f.promisedBy, at)) / 1000;
 }
 
 export function toSummary(f: JourneyFacts, now: number): JourneySummary {

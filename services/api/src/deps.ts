@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { EventStore } from '@journeys/event-store';
 import type { EventBus } from '@journeys/bus';
-import type { JourneyQueries } from '@journeys/projections';
+import type { CalendarSet, JourneyQueries } from '@journeys/projections';
 import type { Auth } from './auth/tokens.ts';
 import type { RateLimits } from './http/rate-limit.ts';
 
@@ -43,4 +43,6 @@ export interface AppDeps {
    * (entries are dropped at once when the journey changes, and when its SLA could flip); 0: off. Default 30 000.
    */
   statusCacheMs?: number;
+  /** Business-hours calendars (JOURNEY_CALENDARS), shown at GET /api/calendars; absent: none configured. */
+  calendars?: CalendarSet;
 }

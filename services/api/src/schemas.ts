@@ -35,6 +35,11 @@ export const TimelineListQuerySchema = JourneyListQuerySchema.extend({ limit: li
 
 export const AnalyticsQuerySchema = z.strictObject(AnalyticsFilterSchema.shape);
 
+export const HandoffQuerySchema = z.strictObject({
+  ...AnalyticsFilterSchema.shape,
+  clock: z.enum(['elapsed', 'business']).optional().describe('business: delays in the receiving department\'s open hours (needs JOURNEY_CALENDARS)'),
+});
+
 export const DepartmentsQuerySchema = z.strictObject({
   ...AnalyticsFilterSchema.shape,
   asOf: isoInstant.optional().describe('reference instant for waiting times (default: the newest event seen, or now)'),

@@ -19,6 +19,7 @@ const MIN_SECRET_LENGTH = 32;
  *  - JOURNEY_METRICS_PUBLIC=true  serve /metrics without a token
  *  - JOURNEY_WIDGET_ORIGINS  origins allowed to call the status routes (default *)
  *  - LOG_LEVEL       pino level (default info)
+ *  - JOURNEY_CALENDARS  a business-hours calendar file (contracts/src/calendars.ts); absent: elapsed time only
  */
 export interface JourneyConfig {
   store: string;
@@ -31,6 +32,8 @@ export interface JourneyConfig {
   widgetOrigins: string;
   logLevel: string;
   viewerDir: string;
+  /** JOURNEY_CALENDARS: path of the calendar file; undefined: no business time. */
+  calendarsPath?: string | undefined;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -70,7 +73,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JourneyConfig 
     widgetOrigins: nonEmpty(env.JOURNEY_WIDGET_ORIGINS) ?? '*',
     logLevel,
     viewerDir: nonEmpty(env.JOURNEY_VIEWER_DIR) ?? fileURLToPath(new URL('../../../journey-viewer/dist', import.meta.url)),
+    calendarsPath: nonEmpty(env.JOURNEY_CALENDARS),
   };
+}
+
+/** The calendar file `journey demo` uses when JOURNEY_CALENDARS is not set: the simulator's departments' hours. */
+export const DEMO_CALENDARS = fileURLToPath(new URL('../../../infra/calendars/demo.json', import.meta.url));
+
+/** Loads and validates JOURNEY_CALENDARS; a bad file is a clear CLI error, not a crash. */
+export async function loadCalendars(config: Pick<JourneyConfig, 'calendarsPath'>): Promise<import('@journeys/projections').CalendarSet | undefined> {
+  if (config.calendarsPath === undefined) return undefined;
+  const { loadCalendarFile, CalendarFileError } = await import('@journeys/projections');
+  try {
+    return loadCalendarFile(config.calendarsPath);
+  } catch (err) {
+    if (err instanceof CalendarFileError) throw new CliError(`JOURNEY_CALENDARS: ${err.message}`);
+    throw err;
+  }
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

@@ -9,7 +9,7 @@ import { openBus, startStatusKvPublisher, statusKvSettingsFromEnv, type EventBus
 import { openEventStore, type EventStore } from '@journeys/event-store';
 import { startIngest, type IngestHandle } from '@journeys/ingest';
 import { createProjectionRunner, type JourneyQueries, type ProjectionRunner } from '@journeys/projections';
-import { loadConfig, projectionCheckpointDir, resolveAuthSecret, type AuthSecret, type JourneyConfig } from './config.ts';
+import { loadCalendars, loadConfig, projectionCheckpointDir, resolveAuthSecret, type AuthSecret, type JourneyConfig } from './config.ts';
 
 export interface RuntimeOptions {
   /** Default: `loadConfig()` (the environment). */
@@ -103,8 +103,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     collectDefaultMetrics({ register: registry, prefix: 'journeys_process_' });
 
     const checkpointDir = options.checkpointDir === false ? undefined : (options.checkpointDir ?? projectionCheckpointDir(config));
+    const calendars = await loadCalendars(config);
+    if (calendars) logger.info({ calendars: config.calendarsPath }, 'business-hours calendars loaded: business figures beside elapsed ones');
     const projections = createProjectionRunner({
       store,
+      ...(calendars ? { calendars } : {}),
       ...(checkpointDir !== undefined ? { checkpointDir } : {}),
       onError: (err) => logger.error({ err }, 'projection runner error'),
     });
@@ -135,6 +138,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       viewerDir: options.app?.viewerDir ?? config.viewerDir,
       metricsPublic: config.metricsPublic,
       widgetOrigins: config.widgetOrigins,
+      ...(calendars ? { calendars } : {}),
       ...(options.app?.sseHeartbeatMs !== undefined ? { sseHeartbeatMs: options.app.sseHeartbeatMs } : {}),
       ...(options.app?.readyMaxLag !== undefined ? { readyMaxLag: options.app.readyMaxLag } : {}),
       ...(options.app?.rateLimits !== undefined ? { rateLimits: options.app.rateLimits } : {}),

@@ -43,4 +43,7 @@ export const TYPE_KEY = 'journeys:type';
 export const DATA_KEY = 'journeys:data';
 export const OUTCOME_KEY = 'journeys:outcome';
 export const ATTRIBUTES_KEY = 'journeys:attributes';
-export const RESERVED_KEYS: ReadonlySet<string> = new Set([ID_KEY, TYPE_KEY, DATA_KEY, OUTCOME_KEY, ATTRIBUTES_KEY]);
+/** Seconds since the trace's previous event, elapsed and in the event's department's open hours (exports with calendars). */
+export const ELAPSED_KEY = 'journeys:elapsedSincePrevious';
+export const BUSINESS_KEY = 'journeys:businessSincePrevious';
+export const RESERVED_KEYS: ReadonlySet<string> = new Set([ID_KEY, TYPE_KEY, DATA_KEY, OUTCOME_KEY, ATTRIBUTES_KEY, ELAPSED_KEY, BUSINESS_KEY]);

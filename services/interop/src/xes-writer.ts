@@ -1,6 +1,6 @@
 import { UNASSIGNED_DEPARTMENT, type JourneyEvent } from '@journeys/contracts';
 import { canonicalLifecycle } from './mapping.ts';
-import { DATA_KEY, DEFAULT_COLUMNS, ID_KEY, OUTCOME_KEY, TYPE_KEY, type AttributeValue } from './row.ts';
+import { BUSINESS_KEY, DATA_KEY, DEFAULT_COLUMNS, ELAPSED_KEY, ID_KEY, OUTCOME_KEY, TYPE_KEY, type AttributeValue } from './row.ts';
 
 // Characters XML 1.0 cannot carry at all, even escaped.
 const INVALID_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
@@ -50,7 +50,7 @@ export const XES_TRACE_CLOSE = '\t</trace>\n';
  * HandoffRequested...) are named by their type and carry `journeys:type` and
  * `journeys:data`, so that the file re-imports to the same events. `identity:id` keeps the id.
  */
-export function xesEvent(event: JourneyEvent): string {
+export function xesEvent(event: JourneyEvent, sincePrevious?: { elapsed: number; business: number }): string {
   const lines: string[] = [];
   const data = event.data as Record<string, unknown>;
   const isWork = event.type === 'WorkStarted' || event.type === 'WorkCompleted';
@@ -70,6 +70,10 @@ export function xesEvent(event: JourneyEvent): string {
   }
   for (const [key, value] of Object.entries(attributes)) {
     if (key !== DEFAULT_COLUMNS.lifecycle) lines.push(typedAttr(key, value));
+  }
+  if (sincePrevious) {
+    lines.push(attr('float', ELAPSED_KEY, String(sincePrevious.elapsed)));
+    lines.push(attr('float', BUSINESS_KEY, String(sincePrevious.business)));
   }
   return `\t\t<event>\n${lines.map((l) => `\t\t\t${l}\n`).join('')}\t\t</event>\n`;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   AcceptedSchema,
+  CalendarsViewSchema,
   ChainVerificationSchema,
   CustomerStatusSchema,
   DepartmentsSchema,
@@ -19,6 +20,7 @@ import { ACCESS } from '../auth/access.ts';
 import {
   AnalyticsQuerySchema,
   AuditQuerySchema,
+  HandoffQuerySchema,
   DepartmentsQuerySchema,
   EmptyQuerySchema,
   HealthSchema,
@@ -56,6 +58,7 @@ const components: Record<string, z.ZodType> = {
   ProcessMap: ProcessMapSchema,
   Departments: DepartmentsSchema,
   Replay: ReplaySchema,
+  Calendars: CalendarsViewSchema,
   StoredEvent: StoredEventSchema,
   StoredEventPage: page(StoredEventSchema),
   ChainVerification: ChainVerificationSchema,
@@ -165,9 +168,19 @@ const OPERATIONS: Operation[] = [
     method: 'get',
     path: '/api/analytics/handoffs',
     summary: 'Handoff delay statistics per (from, to) department pair',
+    description: 'clock=business measures each delay in the receiving department\'s open hours (JOURNEY_CALENDARS; 400 without calendars).',
     permission: 'analytics:read',
-    query: AnalyticsQuerySchema,
+    query: HandoffQuerySchema,
     ok: { status: 200, description: 'Per-pair statistics', content: json('HandoffAnalytics') },
+    errors: [400, 401, 403],
+  },
+  {
+    method: 'get',
+    path: '/api/calendars',
+    summary: 'Business-hours calendars in force: hours, time zone, holidays, closures per department and the default',
+    permission: 'workload:read',
+    query: EmptyQuerySchema,
+    ok: { status: 200, description: 'The calendars', content: json('Calendars') },
     errors: [400, 401, 403],
   },
   {

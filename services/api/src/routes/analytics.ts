@@ -3,7 +3,8 @@ import { departmentSlug, type AnalyticsFilter } from '@journeys/contracts';
 import type { AppDeps } from '../deps.ts';
 import { authenticate, authorize, principalOf } from '../auth/middleware.ts';
 import { parseInput } from '../http/query.ts';
-import { AnalyticsQuerySchema, DepartmentsQuerySchema, ReplayQuerySchema } from '../schemas.ts';
+import { AnalyticsQuerySchema, DepartmentsQuerySchema, HandoffQuerySchema, ReplayQuerySchema } from '../schemas.ts';
+import { badRequest } from '../problem.ts';
 import { router } from './async.ts';
 import { sendJson } from '../http/etag.ts';
 
@@ -20,7 +21,9 @@ export function analyticsRoutes(deps: AppDeps): Router {
   const { queries, auth } = deps;
 
   r.get('/api/analytics/handoffs', authenticate(auth), authorize('analytics:read'), (req, res) => {
-    sendJson(req, res, queries.handoffs(filterOf(parseInput(AnalyticsQuerySchema, req.query))));
+    const q = parseInput(HandoffQuerySchema, req.query);
+    if (q.clock === 'business' && !deps.calendars?.configured) throw badRequest('clock=business needs business calendars: set JOURNEY_CALENDARS to a calendar file.');
+    sendJson(req, res, queries.handoffs({ ...filterOf(q), ...(q.clock === 'business' ? { clock: 'business' as const } : {}) }));
   });
 
   r.get('/api/analytics/process-map', authenticate(auth), authorize('analytics:read'), (req, res) => {

@@ -59,10 +59,14 @@ and ingest, as a department's events would. Ctrl-C stops everything cleanly.`,
 
 async function runDemo(opts: DemoOptions): Promise<void> {
   const { CliError } = await import('../errors.ts');
-  const { loadConfig, storeHome } = await import('../config.ts');
+  const { DEMO_CALENDARS, loadConfig, storeHome } = await import('../config.ts');
   const say = (line: string) => process.stderr.write(`${line}\n`);
 
   const config = loadConfig();
+  if (config.calendarsPath === undefined) {
+    config.calendarsPath = DEMO_CALENDARS;
+    say(`journey demo: business hours from ${DEMO_CALENDARS} (the simulated departments' hours; set JOURNEY_CALENDARS for others)`);
+  }
   const portExplicit = opts.port !== undefined || process.env.PORT?.trim();
   if (opts.port !== undefined) {
     const port = Number(opts.port);

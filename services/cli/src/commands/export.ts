@@ -38,6 +38,8 @@ export function register(program: Command): void {
       const { finished } = await import('node:stream/promises');
       const { phasedProgress } = await import('../progress.ts');
       const { openExistingStore } = await import('../existing-store.ts');
+      const { loadCalendars } = await import('../config.ts');
+      const calendars = await loadCalendars(config);
       const store = await openExistingStore(config);
       const out = flags.out !== undefined ? createWriteStream(flags.out) : process.stdout;
       const progress = phasedProgress('export');
@@ -52,6 +54,7 @@ export function register(program: Command): void {
           ...(flags.journey !== undefined ? { journeyId: flags.journey } : {}),
           ...(from !== undefined ? { from } : {}),
           ...(to !== undefined ? { to } : {}),
+          ...(calendars ? { businessMs: (department: string, t0: number, t1: number) => calendars.of(department).ms(t0, t1) } : {}),
           onProgress: (n) => progress.update('written', n, 0, 'events'),
         });
         progress.stop();
