@@ -9,3 +9,4 @@ export * from './read-models.ts';
 export * from './api.ts';
 export * from './json-schema.ts';
 export * from './calendars.ts';
+export * from './alerts.ts';

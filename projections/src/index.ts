@@ -10,3 +10,4 @@ export * from './snapshot.ts';
 export * from './runner.ts';
 export * from './calendar/index.ts';
 export * from './business-aggregates.ts';
+export * from './alerts/index.ts';

@@ -76,6 +76,8 @@ export interface JourneyFacts {
   /** Where the case waits after its last event (nothing open, not completed, not with the customer). */
   queued: { department: string; since: number } | null;
   eventCount: number;
+  /** Last CustomerNotified (a touchpoint with the customer); null when none. */
+  lastNotifiedAt?: number | null;
   /** The same durations in business time; present only when the fold was given calendars. */
   business?: BusinessFacts;
 }
@@ -135,6 +137,7 @@ export function foldJourney(journeyId: string, events: readonly ProjectedEvent[]
   let waitMs = 0;
   let customerWaitMs = 0;
   let pingPongCount = 0;
+  let lastNotifiedAt: number | null = null;
   const cals = options.calendars?.configured ? options.calendars : undefined;
   let bWorkMs = 0;
   let bWaitMs = 0;
@@ -282,6 +285,7 @@ export function foldJourney(journeyId: string, events: readonly ProjectedEvent[]
         if (customerWaits > 0) customerWaits--;
         break;
       case 'CustomerNotified':
+        lastNotifiedAt = t;
         break;
       case 'JourneyCompleted':
         if (completedAt === null) {
@@ -338,6 +342,7 @@ export function foldJourney(journeyId: string, events: readonly ProjectedEvent[]
     openWork: completedAt === null ? open.map((o) => ({ department: o.department, since: steps[o.index]!.startedAt! })) : [],
     queued,
     eventCount: n,
+    lastNotifiedAt,
     ...(cals !== undefined
       ? {
           business: {

@@ -11,6 +11,8 @@ import type {
   Replay,
 } from '@journeys/contracts';
 
+import type { AlertInputs } from './alerts/inputs.ts';
+
 /**
  * What the API, the CLI and the viewer ask of the projections. The runner's in-memory
  * read models implement it; the pure folds behind it live next to this file.
@@ -51,6 +53,8 @@ export interface JourneyQueries {
   departments(filter?: AnalyticsFilter & { now?: string }): DepartmentWorkload[];
   /** Every analytic as it stood at `instant`, by occurredAt. */
   replay(instant: string, filter?: AnalyticsFilter): Replay;
+  /** What the live silo alerts are evaluated from (alerts/inputs.ts). */
+  alertInputs(): AlertInputs;
   /** Called after each applied batch with what changed (for SSE and the viewer). */
   onChange(listener: (change: ReadModelChange) => void): () => void;
   /** Global store position the read models reflect. */

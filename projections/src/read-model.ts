@@ -19,6 +19,7 @@ import type { JourneyListFilter, JourneyPage, JourneyQueries, ReadModelChange } 
 import { slaState } from './sla.ts';
 import { businessHandoffAnalytics } from './business-aggregates.ts';
 import type { CalendarSet } from './calendar/calendar-set.ts';
+import { alertInputsFromFacts, type AlertInputs } from './alerts/inputs.ts';
 import { customerStatusOf, journeyState, toSummary, toTimeline } from './views.ts';
 
 export interface JourneyRecord {
@@ -333,6 +334,13 @@ export class JourneyReadModel implements JourneyQueries {
         journeys: { total, inProgress, completed },
       };
     });
+  }
+
+  // ---- Inputs of the alerts and estimates (issue 15). Thin: the aggregates are computed by
+  // the pure modules in alerts/ and estimate/ over the folds; the read store keeps them as rows.
+
+  alertInputs(): AlertInputs {
+    return alertInputsFromFacts(() => this.allFacts(), this.calendars);
   }
 
   onChange(listener: (change: ReadModelChange) => void): () => void {

@@ -11,6 +11,7 @@ import { HttpProblem, problemHandler } from './problem.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { calendarRoutes } from './routes/calendars.ts';
+import { alertRoutes } from './routes/alerts.ts';
 import { statusCors } from './routes/cors.ts';
 import { eventsRoutes } from './routes/events.ts';
 import { customerStatusRoute, journeysRoutes } from './routes/journeys.ts';
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps): JourneysApp {
   app.use(journeysRoutes(deps, cursors));
   app.use(analyticsRoutes(deps));
   app.use(calendarRoutes(deps));
+  app.use(alertRoutes(deps));
   app.use(auditRoutes(deps, cursors));
   app.use(tokenRoutes(deps));
   app.use(viewerRoutes(deps.viewerDir));

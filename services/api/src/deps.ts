@@ -45,4 +45,6 @@ export interface AppDeps {
   statusCacheMs?: number;
   /** Business-hours calendars (JOURNEY_CALENDARS), shown at GET /api/calendars; absent: none configured. */
   calendars?: CalendarSet;
+  /** Live silo alerts (GET /api/alerts, its SSE stream); absent: those routes answer 400. */
+  alerts?: import('./alerts/service.ts').AlertService;
 }

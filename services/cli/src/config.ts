@@ -34,6 +34,8 @@ export interface JourneyConfig {
   viewerDir: string;
   /** JOURNEY_CALENDARS: path of the calendar file; undefined: no business time. */
   calendarsPath?: string | undefined;
+  /** JOURNEY_ALERT_RULES, JOURNEY_ALERTS_DB, JOURNEY_ALERT_WEBHOOKS, JOURNEY_ALERT_WEBHOOK_SECRET (services/cli/src/alerts.ts). */
+  alerts?: { rules?: string; db?: string; webhooks?: string; webhookSecret?: string };
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -74,6 +76,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JourneyConfig 
     logLevel,
     viewerDir: nonEmpty(env.JOURNEY_VIEWER_DIR) ?? fileURLToPath(new URL('../../../journey-viewer/dist', import.meta.url)),
     calendarsPath: nonEmpty(env.JOURNEY_CALENDARS),
+    alerts: Object.fromEntries(
+      Object.entries({ rules: env.JOURNEY_ALERT_RULES, db: env.JOURNEY_ALERTS_DB, webhooks: env.JOURNEY_ALERT_WEBHOOKS, webhookSecret: env.JOURNEY_ALERT_WEBHOOK_SECRET })
+        .map(([k, v]) => [k, nonEmpty(v)])
+        .filter(([, v]) => v !== undefined),
+    ),
   };
 }
 

@@ -41,6 +41,8 @@ export interface Runtime {
   registry: Registry;
   logger: Logger;
   app: JourneysApp;
+  /** Live silo alerts (evaluated on a timer and after new events). */
+  alerts: import('@journeys/api').AlertService;
   server: Server;
   /** e.g. http://127.0.0.1:8080 */
   url: string;
@@ -126,7 +128,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       cleanups.push(() => kv.stop());
     }
 
+    const { startAlerts } = await import('./alerts.ts');
+    const alerts = await startAlerts({ config, queries: projections.queries, bus, logger, calendars });
+    cleanups.push(async () => {
+      await alerts.stop();
+      alerts.store.close();
+    });
+
     const app = createApp({
+      alerts,
       store,
       bus,
       queries: projections.queries,
@@ -144,6 +154,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       ...(options.app?.rateLimits !== undefined ? { rateLimits: options.app.rateLimits } : {}),
     });
     cleanups.push(() => Promise.resolve(app.closeApp()));
+    alerts.start();
 
     const server = await listen(app, options.port ?? config.port, options.host ?? config.host);
     cleanups.push(() => closeServer(server));
@@ -183,6 +194,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       registry,
       logger,
       app,
+      alerts,
       server,
       url,
       close: closeAll,

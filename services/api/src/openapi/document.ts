@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import {
   AcceptedSchema,
+  AlertDigestSchema,
+  AlertPageSchema,
   CalendarsViewSchema,
   ChainVerificationSchema,
   CustomerStatusSchema,
@@ -34,6 +36,7 @@ import {
   TokenRequestSchema,
   TokenResponseSchema,
 } from '../schemas.ts';
+import { AlertListQuerySchema, AlertStreamQuerySchema } from '../routes/alerts.ts';
 
 /** What a producer may send: id, occurredAt and schemaVersion are filled in when absent. */
 const JourneyEventInputSchema = z.discriminatedUnion(
@@ -59,6 +62,8 @@ const components: Record<string, z.ZodType> = {
   Departments: DepartmentsSchema,
   Replay: ReplaySchema,
   Calendars: CalendarsViewSchema,
+  AlertPage: AlertPageSchema,
+  AlertDigest: AlertDigestSchema,
   StoredEvent: StoredEventSchema,
   StoredEventPage: page(StoredEventSchema),
   ChainVerification: ChainVerificationSchema,
@@ -172,6 +177,24 @@ const OPERATIONS: Operation[] = [
     permission: 'analytics:read',
     query: HandoffQuerySchema,
     ok: { status: 200, description: 'Per-pair statistics', content: json('HandoffAnalytics') },
+    errors: [400, 401, 403],
+  },
+  {
+    method: 'get',
+    path: '/api/alerts',
+    summary: 'Open and resolved silo alerts, newest change first (a department token sees its own only)',
+    permission: 'workload:read',
+    query: AlertListQuerySchema,
+    ok: { status: 200, description: 'A page of alerts', content: json('AlertPage') },
+    errors: [400, 401, 403],
+  },
+  {
+    method: 'get',
+    path: '/api/alerts/stream',
+    summary: 'Alert digests (per department and kind) as server-sent events `alerts`',
+    permission: 'stream:read',
+    query: AlertStreamQuerySchema,
+    ok: { status: 200, description: 'An event stream of AlertDigest', content: { 'text/event-stream': { schema: { $ref: '#/components/schemas/AlertDigest' } } } },
     errors: [400, 401, 403],
   },
   {

@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import type { Alert, AlertKind } from '@journeys/contracts';
+import type { AlertCandidate, AlertChanges } from '@journeys/projections';
+
+/**
+ * Durable alerts: one SQLite file of their own (beside the store), written through one
+ * transaction per evaluation so a crash never leaves half an evaluation. `sequence` grows on
+ * every change and is the cursor of GET /api/alerts and the SSE event id.
+ */
+export interface AlertListFilter {
+  state?: 'open' | 'resolved';
+  kind?: AlertKind;
+  department?: string;
+  journeyId?: string;
+  /** Only alerts whose department has this slug (a department token's own). */
+  departmentSlug?: string;
+}
+
+export interface AlertStore {
+  open(): Alert[];
+  /** Applies an evaluation's changes; returns the alerts as they now are, with what happened to each. */
+  apply(changes: AlertChanges, now: number): { alert: Alert; change: 'opened' | 'escalated' | 'resolved' }[];
+  /** Newest change first; `before` is the sequence of the last item of the previous page. */
+  list(filter: AlertListFilter, page: { before?: number; limit: number }, slugOf: (d: string) => string): Alert[];
+  openCount(department: string, kind: AlertKind): number;
+  close(): void;
+}
+
+interface Row {
+  id: string;
+  key: string;
+  kind: string;
+  state: string;
+  severity: string;
+  department: string;
+  journey_id: string;
+  journey_type: string | null;
+  from_dept: string | null;
+  to_dept: string | null;
+  since: number;
+  opened_at: number;
+  updated_at: number;
+  resolved_at: number | null;
+  waited_seconds: number;
+  threshold_seconds: number;
+  clock: string;
+  samples: number | null;
+  sequence: number;
+}
+
+const iso = (t: number) => new Date(t).toISOString();
+
+function toAlert(r: Row): Alert {
+  return {
+    id: r.id,
+    key: r.key,
+    kind: r.kind as Alert['kind'],
+    state: r.state as Alert['state'],
+    severity: r.severity as Alert['severity'],
+    department: r.department,
+    journeyId: r.journey_id,
+    journeyType: r.journey_type,
+    from: r.from_dept,
+    to: r.to_dept,
+    since: iso(r.since),
+    openedAt: iso(r.opened_at),
+    updatedAt: iso(r.updated_at),
+    resolvedAt: r.resolved_at === null ? null : iso(r.resolved_at),
+    waitedSeconds: r.waited_seconds,
+    thresholdSeconds: r.threshold_seconds,
+    clock: r.clock as Alert['clock'],
+    samples: r.samples,
+    sequence: r.sequence,
+  };
+}
+
+export function openAlertStore(path: string): AlertStore {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS alerts (
+      id TEXT PRIMARY KEY, key TEXT NOT NULL, kind TEXT NOT NULL, state TEXT NOT NULL, severity TEXT NOT NULL,
+      department TEXT NOT NULL, journey_id TEXT NOT NULL, journey_type TEXT, from_dept TEXT, to_dept TEXT,
+      since INTEGER NOT NULL, opened_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, resolved_at INTEGER,
+      waited_seconds REAL NOT NULL, threshold_seconds REAL NOT NULL, clock TEXT NOT NULL, samples INTEGER,
+      sequence INTEGER NOT NULL UNIQUE
+    );
+    CREATE UNIQUE INDEX IF NOT EXISTS alerts_open_key ON alerts(key) WHERE state = 'open';
+    CREATE INDEX IF NOT EXISTS alerts_dept ON alerts(department, kind, state);
+  `);
+  let seq = (db.prepare('SELECT COALESCE(MAX(sequence), 0) AS s FROM alerts').get() as { s: number }).s;
+  const insert = db.prepare(`INSERT INTO alerts VALUES (@id, @key, @kind, 'open', @severity, @department, @journey_id, @journey_type,
+    @from_dept, @to_dept, @since, @now, @now, NULL, @waited, @threshold, @clock, @samples, @sequence)`);
+  const update = db.prepare(`UPDATE alerts SET severity = @severity, waited_seconds = @waited, threshold_seconds = @threshold,
+    samples = @samples, updated_at = @now, sequence = COALESCE(@sequence, sequence) WHERE id = @id`);
+  const resolve = db.prepare(`UPDATE alerts SET state = 'resolved', resolved_at = @now, updated_at = @now, sequence = @sequence WHERE id = @id AND state = 'open'`);
+  const byId = db.prepare('SELECT * FROM alerts WHERE id = ?');
+  const fields = (c: AlertCandidate) => ({ severity: c.severity, waited: c.waitedSeconds, threshold: c.thresholdSeconds, samples: c.samples });
+
+  const apply = db.transaction((changes: AlertChanges, now: number) => {
+    const out: { id: string; change: 'opened' | 'escalated' | 'resolved' }[] = [];
+    for (const c of changes.opened) {
+      const id = randomUUID();
+      insert.run({ id, key: c.key, kind: c.kind, department: c.department, journey_id: c.journeyId, journey_type: c.journeyType,
+        from_dept: c.from, to_dept: c.to, since: c.since, now, ...fields(c), clock: c.clock, sequence: ++seq });
+      out.push({ id, change: 'opened' });
+    }
+    for (const { id, candidate } of changes.escalated) {
+      update.run({ id, now, ...fields(candidate), sequence: ++seq });
+      out.push({ id, change: 'escalated' });
+    }
+    // Updated figures keep their sequence: a wait that grows is not news.
+    for (const { id, candidate } of changes.updated) update.run({ id, now, ...fields(candidate), sequence: null });
+    for (const { id } of changes.resolved) {
+      resolve.run({ id, now, sequence: ++seq });
+      out.push({ id, change: 'resolved' });
+    }
+    return out;
+  });
+
+  return {
+    open: () => (db.prepare(`SELECT * FROM alerts WHERE state = 'open'`).all() as Row[]).map(toAlert),
+    apply(changes, now) {
+      return apply(changes, now).map(({ id, change }) => ({ alert: toAlert(byId.get(id) as Row), change }));
+    },
+    list(filter, page, slugOf) {
+      const where: string[] = [];
+      const params: Record<string, unknown> = {};
+      if (filter.state) (where.push('state = @state'), (params.state = filter.state));
+      if (filter.kind) (where.push('kind = @kind'), (params.kind = filter.kind));
+      if (filter.department) (where.push('department = @department'), (params.department = filter.department));
+      if (filter.journeyId) (where.push('journey_id = @journeyId'), (params.journeyId = filter.journeyId));
+      if (page.before !== undefined) (where.push('sequence < @before'), (params.before = page.before));
+      const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY sequence DESC`;
+      // The department slug is computed in JS (one rule, contracts'), so it filters here, page by page.
+      const out: Alert[] = [];
+      for (const r of db.prepare(sql).iterate(params) as IterableIterator<Row>) {
+        if (filter.departmentSlug !== undefined && slugOf(r.department) !== filter.departmentSlug) continue;
+        out.push(toAlert(r));
+        if (out.length >= page.limit) break;
+      }
+      return out;
+    },
+    openCount: (department, kind) =>
+      (db.prepare(`SELECT COUNT(*) AS n FROM alerts WHERE state = 'open' AND department = ? AND kind = ?`).get(department, kind) as { n: number }).n,
+    close: () => db.close(),
+  };
+}
