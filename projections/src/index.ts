@@ -11,3 +11,4 @@ export * from './runner.ts';
 export * from './calendar/index.ts';
 export * from './business-aggregates.ts';
 export * from './alerts/index.ts';
+export * from './estimate/estimate.ts';
