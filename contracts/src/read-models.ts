@@ -114,6 +114,20 @@ export const JourneyTimelineSchema = z.object({
   sla: SlaSchema,
   eventCount: z.int(),
   events: z.array(TimelineEventSchema),
+  /** Completion estimate of an open journey (docs/metrics.md § Estimates); absent when none. */
+  estimate: z
+    .object({
+      stage: z.string(),
+      expectedBy: instant,
+      low: instant,
+      high: instant,
+      basis: z.enum(['stage', 'type']).describe('stage: journeys of the type at the same stage; type: the type\'s lead times, at the same age'),
+      samples: z.int(),
+      clock: z.enum(['elapsed', 'business']),
+      trendingLate: z.boolean().nullable(),
+      stagesAhead: z.array(z.string()),
+    })
+    .optional(),
 });
 export type JourneyTimeline = z.infer<typeof JourneyTimelineSchema>;
 
@@ -201,6 +215,14 @@ export const CustomerStatusSchema = z.object({
   lastUpdate: instant,
   promisedBy: instant.nullable(),
   onTrack: z.boolean().nullable(),
+  /** Estimated completion (median of comparable journeys); absent or null when none can be given. */
+  expectedBy: instant.nullable().optional(),
+  /** 10th–90th percentile range of the estimated completion. */
+  expectedRange: z.object({ from: instant, to: instant }).optional(),
+  /** The estimate is past the promised date. */
+  trendingLate: z.boolean().optional(),
+  /** The typical stages still ahead, in order (the current one is `stage`). */
+  stagesAhead: z.array(z.string()).optional(),
   /** Monotonic per journey: changes whenever the status changes (SSE event id). */
   version: z.int(),
 });

@@ -12,6 +12,7 @@ import type {
 } from '@journeys/contracts';
 
 import type { AlertInputs } from './alerts/inputs.ts';
+import type { EstimateStats } from './estimate/estimate.ts';
 
 /**
  * What the API, the CLI and the viewer ask of the projections. The runner's in-memory
@@ -55,6 +56,8 @@ export interface JourneyQueries {
   replay(instant: string, filter?: AnalyticsFilter): Replay;
   /** What the live silo alerts are evaluated from (alerts/inputs.ts). */
   alertInputs(): AlertInputs;
+  /** What completion estimates are computed from (estimate/estimate.ts). */
+  estimateStats(): EstimateStats;
   /** Called after each applied batch with what changed (for SSE and the viewer). */
   onChange(listener: (change: ReadModelChange) => void): () => void;
   /** Global store position the read models reflect. */

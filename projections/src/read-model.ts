@@ -20,6 +20,7 @@ import { slaState } from './sla.ts';
 import { businessHandoffAnalytics } from './business-aggregates.ts';
 import type { CalendarSet } from './calendar/calendar-set.ts';
 import { alertInputsFromFacts, type AlertInputs } from './alerts/inputs.ts';
+import { buildEstimateStats, estimateCompletion, type Estimate, type EstimateStats } from './estimate/estimate.ts';
 import { customerStatusOf, journeyState, toSummary, toTimeline } from './views.ts';
 
 export interface JourneyRecord {
@@ -233,7 +234,8 @@ export class JourneyReadModel implements JourneyQueries {
   }
 
   private refreshStatus(rec: JourneyRecord): CustomerStatus {
-    const next = customerStatusOf(this.facts(rec), this.clock());
+    const f = this.facts(rec);
+    const next = customerStatusOf(f, this.clock(), this.estimateOf(f));
     rec.status = { ...next, version: statusVersion(rec.events.length, next) };
     return rec.status;
   }
@@ -242,7 +244,10 @@ export class JourneyReadModel implements JourneyQueries {
 
   timeline(journeyId: string): JourneyTimeline | undefined {
     const rec = this.journeys.get(journeyId);
-    return rec ? toTimeline(this.facts(rec), rec.events, this.clock(), this.calendars) : undefined;
+    if (!rec) return undefined;
+    const f = this.facts(rec);
+    const estimate = this.estimateOf(f);
+    return toTimeline(f, rec.events, this.clock(), this.calendars, estimate && { ...estimate, clock: this.estimateStats().clock });
   }
 
   customerStatus(journeyId: string): CustomerStatus | undefined {
@@ -341,6 +346,15 @@ export class JourneyReadModel implements JourneyQueries {
 
   alertInputs(): AlertInputs {
     return alertInputsFromFacts(() => this.allFacts(), this.calendars);
+  }
+
+  /** Recomputed once per applied batch (cached by revision). */
+  estimateStats(): EstimateStats {
+    return this.cached('estimate-stats', () => buildEstimateStats(this.allFacts(), this.calendars));
+  }
+
+  private estimateOf(f: JourneyFacts): Estimate | null {
+    return f.completedAt === null ? estimateCompletion(f, this.estimateStats(), this.clock(), this.calendars) : null;
   }
 
   onChange(listener: (change: ReadModelChange) => void): () => void {

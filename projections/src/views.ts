@@ -2,6 +2,7 @@ import type { CustomerStatus, JourneySummary, JourneyTimeline, JourneyState } fr
 import type { JourneyFacts } from './journey-fold.ts';
 import { stepWaitMs, stepWorkMs } from './journey-fold.ts';
 import type { CalendarSet } from './calendar/calendar-set.ts';
+import type { Estimate } from './estimate/estimate.ts';
 import type { ProjectedEvent } from './projected-event.ts';
 import { slaRemainingSeconds, slaState } from './sla.ts';
 
@@ -14,7 +15,13 @@ export function journeyState(f: JourneyFacts): JourneyState {
 }
 
 /** The analyst's timeline. `now` only matters for the SLA of an open journey. */
-export function toTimeline(f: JourneyFacts, events: readonly ProjectedEvent[], now: number, calendars?: CalendarSet): JourneyTimeline {
+export function toTimeline(
+  f: JourneyFacts,
+  events: readonly ProjectedEvent[],
+  now: number,
+  calendars?: CalendarSet,
+  estimate?: (Estimate & { clock: 'elapsed' | 'business' }) | null,
+): JourneyTimeline {
   const denominator = f.leadMs - f.customerWaitMs;
   const b = f.business;
   return {
@@ -73,6 +80,21 @@ export function toTimeline(f: JourneyFacts, events: readonly ProjectedEvent[], n
       ...(e.activity !== undefined ? { activity: e.activity } : {}),
       ...(e.actor !== undefined ? { actor: e.actor } : {}),
     })),
+    ...(estimate
+      ? {
+          estimate: {
+            stage: estimate.stage,
+            expectedBy: iso(estimate.expectedBy),
+            low: iso(estimate.low),
+            high: iso(estimate.high),
+            basis: estimate.basis,
+            samples: estimate.samples,
+            clock: estimate.clock,
+            trendingLate: estimate.trendingLate,
+            stagesAhead: estimate.stagesAhead,
+          },
+        }
+      : {}),
   };
 }
 
@@ -120,7 +142,7 @@ export function toSummary(f: JourneyFacts, now: number): JourneySummary {
  * stage = the department that has the case now (what the organisation calls that stage);
  * stepsDone = completed work, labelled by activity.
  */
-export function customerStatusOf(f: JourneyFacts, now: number): Omit<CustomerStatus, 'version'> {
+export function customerStatusOf(f: JourneyFacts, now: number, estimate?: Estimate | null): Omit<CustomerStatus, 'version'> {
   const state: CustomerStatus['state'] =
     f.completedAt !== null ? 'completed' : f.customerWaitOpen ? 'waiting-on-you' : 'in-progress';
   const stepsDone: CustomerStatus['stepsDone'] = [];
@@ -141,5 +163,14 @@ export function customerStatusOf(f: JourneyFacts, now: number): Omit<CustomerSta
     lastUpdate: iso(f.lastEventAt),
     promisedBy: isoOrNull(f.promisedBy),
     onTrack: sla === 'none' ? null : sla !== 'breached',
+    // Only dates and stage names: no sample counts, departments' delays or other journeys.
+    ...(estimate && state !== 'completed'
+      ? {
+          expectedBy: iso(estimate.expectedBy),
+          expectedRange: { from: iso(estimate.low), to: iso(estimate.high) },
+          ...(estimate.trendingLate !== null ? { trendingLate: estimate.trendingLate } : {}),
+          stagesAhead: estimate.stagesAhead,
+        }
+      : {}),
   };
 }

@@ -1,4 +1,5 @@
 import type { CustomerStatus } from '@journeys/contracts';
+import { ESTIMATE_STYLE, expectedLine, stagesAheadItems } from './estimate.ts';
 
 /**
  * `<journey-status journey="…" token="…">`: the customer's view of one request, for any
@@ -64,7 +65,7 @@ export class JourneyStatusElement extends HTMLElement {
     super();
     this.#root = this.attachShadow({ mode: 'open' });
     const style = document.createElement('style');
-    style.textContent = STYLE;
+    style.textContent = STYLE + ESTIMATE_STYLE;
     const card = document.createElement('div');
     card.className = 'card';
     card.setAttribute('part', 'card');
@@ -213,6 +214,7 @@ export class JourneyStatusElement extends HTMLElement {
       steps.append(li);
     }
     if (s.state !== 'completed') steps.append(el('li', { 'aria-current': 'step' }, s.stage));
+    steps.append(...stagesAheadItems(s, el));
 
     const parts: Node[] = [title, status, steps];
     if (s.promisedBy) {
@@ -222,6 +224,8 @@ export class JourneyStatusElement extends HTMLElement {
       else if (s.onTrack === false) p.append(el('span', { class: 'late' }, s.state === 'completed' ? 'completed late' : 'running late'));
       parts.push(p);
     }
+    const expected = expectedLine(s, el, time, day);
+    if (expected) parts.push(expected);
     const updated = el('p', { class: 'updated' }, 'Last update ');
     updated.append(time(s.lastUpdate));
     parts.push(updated);
