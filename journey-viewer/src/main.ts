@@ -9,6 +9,7 @@ import { renderHotspots } from './hotspots.ts';
 import { pingPongByPair, rankHotspots, tokensAt } from './model.ts';
 import { createTooltip } from './tooltip.ts';
 import { formatDuration, formatInstant } from './format.ts';
+import { startAlertsPanel } from './alerts-panel.ts';
 
 type View = 'map' | 'swimlanes' | 'replay' | 'hotspots';
 
@@ -375,6 +376,7 @@ if (!token) {
     },
   );
   window.addEventListener('pagehide', stop);
+  window.addEventListener('pagehide', startAlertsPanel(token));
   $('#live').textContent = 'connecting';
   show(view);
 }
