@@ -13,6 +13,7 @@
  */
 import { departmentSlug } from '../../contracts/src/department.ts';
 import { departmentInboxPrefix, departmentSubjectFilter, DLQ_SUBJECTS, EVENTS_SUBJECTS } from '../../contracts/src/subjects.ts';
+import { ALERTS_SUBJECTS, alertSubject } from '../../contracts/src/alerts.ts';
 
 export interface NatsConfigOptions {
   /** Department names as the organisation writes them ("V5 3rd"): their slugs make the users. */
@@ -47,7 +48,7 @@ export function renderNatsConfig(options: NatsConfigOptions): string {
       password: ${password(slug)}
       permissions: {
         publish: { allow: [${q(departmentSubjectFilter(slug))}] }
-        subscribe: { allow: [${q(`${departmentInboxPrefix(slug)}.>`)}] }
+        subscribe: { allow: [${q(`${departmentInboxPrefix(slug)}.>`)}, ${q(alertSubject(slug))}] }
       }
     }`,
   );
@@ -70,7 +71,7 @@ authorization {
       user: ${q(ingest)}
       password: ${password(ingest)}
       permissions: {
-        publish: { allow: [${q(EVENTS_SUBJECTS)}, ${q(DLQ_SUBJECTS)}, "$JS.API.>", "$JS.ACK.>", "$KV.>", "_INBOX.>"] }
+        publish: { allow: [${q(EVENTS_SUBJECTS)}, ${q(DLQ_SUBJECTS)}, ${q(ALERTS_SUBJECTS)}, "$JS.API.>", "$JS.ACK.>", "$KV.>", "_INBOX.>"] }
         subscribe: { allow: ["_INBOX.>", "$JS.EVENT.ADVISORY.>", "$KV.>"] }
       }
     }
