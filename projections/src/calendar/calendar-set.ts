@@ -21,7 +21,7 @@ export interface CalendarSet {
 /** When no "default" is given: round the clock in UTC, so business time equals elapsed time (as in the reference). */
 export const ROUND_THE_CLOCK: CalendarSpec = {
   timeZone: 'UTC',
-  hours: Object.fromEntries(WEEKDAYS.map((d) => [d, [['00:00', '24:00']]])) as CalendarSpec['hours'],
+  hours: Object.fromEntries(WEEKDAYS.map((d) => [d, [['00:00', '24:00']]])),
 };
 
 export class CalendarFileError extends Error {

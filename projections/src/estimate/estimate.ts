@@ -105,7 +105,7 @@ export function buildEstimateStats(facts: Iterable<JourneyFacts>, calendars?: Ca
         if (ahead[ahead.length - 1] !== s && s !== e.stage) ahead.push(s);
       }
       let m = suffixes.get(k);
-      if (!m) suffixes.set(k, (m = new Map()));
+      if (!m) suffixes.set(k, (m = new Map<string, number>()));
       const sk = JSON.stringify(ahead);
       m.set(sk, (m.get(sk) ?? 0) + 1);
     }
@@ -128,7 +128,12 @@ export function buildEstimateStats(facts: Iterable<JourneyFacts>, calendars?: Ca
       if (!m) return [];
       let best = '[]';
       let n = -1;
-      for (const [k, c] of m) if (c > n || (c === n && k < best)) (best = k), (n = c);
+      for (const [k, c] of m) {
+        if (c > n || (c === n && k < best)) {
+          best = k;
+          n = c;
+        }
+      }
       return JSON.parse(best) as string[];
     },
   };

@@ -78,7 +78,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JourneyConfig 
     calendarsPath: nonEmpty(env.JOURNEY_CALENDARS),
     alerts: Object.fromEntries(
       Object.entries({ rules: env.JOURNEY_ALERT_RULES, db: env.JOURNEY_ALERTS_DB, webhooks: env.JOURNEY_ALERT_WEBHOOKS, webhookSecret: env.JOURNEY_ALERT_WEBHOOK_SECRET })
-        .map(([k, v]) => [k, nonEmpty(v)])
+        .map(([k, v]): [string, string | undefined] => [k, nonEmpty(v)])
         .filter(([, v]) => v !== undefined),
     ),
   };

@@ -128,11 +128,16 @@ export function openAlertStore(path: string): AlertStore {
     list(filter, page, slugOf) {
       const where: string[] = [];
       const params: Record<string, unknown> = {};
-      if (filter.state) (where.push('state = @state'), (params.state = filter.state));
-      if (filter.kind) (where.push('kind = @kind'), (params.kind = filter.kind));
-      if (filter.department) (where.push('department = @department'), (params.department = filter.department));
-      if (filter.journeyId) (where.push('journey_id = @journeyId'), (params.journeyId = filter.journeyId));
-      if (page.before !== undefined) (where.push('sequence < @before'), (params.before = page.before));
+      const add = (clause: string, name: string, value: unknown) => {
+        if (value === undefined) return;
+        where.push(clause);
+        params[name] = value;
+      };
+      add('state = @state', 'state', filter.state);
+      add('kind = @kind', 'kind', filter.kind);
+      add('department = @department', 'department', filter.department);
+      add('journey_id = @journeyId', 'journeyId', filter.journeyId);
+      add('sequence < @before', 'before', page.before);
       const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY sequence DESC`;
       // The department slug is computed in JS (one rule, contracts'), so it filters here, page by page.
       const out: Alert[] = [];
