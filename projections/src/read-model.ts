@@ -348,9 +348,21 @@ export class JourneyReadModel implements JourneyQueries {
     return alertInputsFromFacts(() => this.allFacts(), this.calendars);
   }
 
-  /** Recomputed once per applied batch (cached by revision). */
+  private estimateCache: { at: number; revision: number; journeys: number; stats: EstimateStats } | undefined;
+
+  /**
+   * Rebuilt over all journeys at most every 30 s of the clock, or sooner while the events
+   * grow by more than a tenth (a first load): per live batch it would cost a pass
+   * over every journey each time an event arrives.
+   */
   estimateStats(): EstimateStats {
-    return this.cached('estimate-stats', () => buildEstimateStats(this.allFacts(), this.calendars));
+    const now = this.clock();
+    const c = this.estimateCache;
+    const journeys = this.eventCount;
+    if (c && (c.revision === this.revision || (now - c.at < 30_000 && journeys <= c.journeys * 1.1))) return c.stats;
+    const stats = buildEstimateStats(this.allFacts(), this.calendars);
+    this.estimateCache = { at: now, revision: this.revision, journeys, stats };
+    return stats;
   }
 
   private estimateOf(f: JourneyFacts): Estimate | null {

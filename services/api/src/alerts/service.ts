@@ -87,7 +87,8 @@ export function createAlertService(o: AlertServiceOptions): AlertService {
       timer.unref();
       unsubscribe = o.onChange?.(() => {
         if (soon) return;
-        const wait = Math.max(0, lastRun + Math.min(o.rules.evaluateEveryMs, 1000) - now());
+        // At most one evaluation per interval: each is a pass over the live aggregates.
+        const wait = Math.max(0, lastRun + o.rules.evaluateEveryMs - now());
         soon = setTimeout(() => {
           soon = undefined;
           tick();
