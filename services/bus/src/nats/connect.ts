@@ -27,6 +27,8 @@ export interface NatsBusOptions {
    * department emitters pass false. Default true.
    */
   manageStreams?: boolean;
+  /** How long to keep retrying the streams' creation while JetStream is not ready (a cluster electing its leader); default 30 000 ms. */
+  streamsReadyMs?: number;
   streams?: StreamLimits;
   /** Default ack wait for publishes; default 5 000 ms. */
   publishTimeoutMs?: number;
@@ -103,10 +105,18 @@ export async function natsBusFromConnection(
 
   const ensure = async (limits: StreamLimits = options.streams ?? {}) => ensureStreams(await jsm(), limits);
   if (options.manageStreams ?? true) {
-    try {
-      await ensure();
-    } catch (err) {
-      throw new BusUnavailableError(`cannot create the JetStream streams: ${(err as Error).message}`, { cause: err });
+    // A cluster that has just started answers no JetStream request until it has elected its
+    // meta leader (the request times out): keep asking for a while before giving up.
+    const deadline = Date.now() + (options.streamsReadyMs ?? 30_000);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await ensure();
+        break;
+      } catch (err) {
+        const transient = /timeout|no responders|unavailable|leader/i.test((err as Error).message);
+        if (!transient || Date.now() >= deadline) throw new BusUnavailableError(`cannot create the JetStream streams: ${(err as Error).message}`, { cause: err });
+        await new Promise((r) => setTimeout(r, Math.min(2000, 200 * attempt)));
+      }
     }
   }
   const isConnected = () => connected && !nc.isClosed();
