@@ -18,6 +18,8 @@ import { tamperedCopy } from './support/tamper.ts';
 let work: string;
 let source: string;
 let publicPem: string;
+/** The source store's positions in order: with sparse positions they are not 1, 2, 3… */
+let P: number[] = [];
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'journeys-digests-'));
@@ -32,6 +34,12 @@ beforeAll(async () => {
   await h.close();
   publicPem = openKeyRing(join(source, 'journeys.db.audit', 'keys')).exportPublicKeys();
   writeFileSync(join(work, 'auditor.pem'), publicPem);
+  const store = getSQLiteEventStore({ path: join(source, 'journeys.db') });
+  try {
+    for await (const e of store.readAll()) P.push(e.position);
+  } finally {
+    await store.close();
+  }
 });
 
 afterAll(() => {
@@ -63,7 +71,7 @@ describe('signed digests', () => {
   it('sign the head every time, chained, with an exportable Ed25519 key', () => {
     const digests = digestsOf(source);
     const per = journeyEvents('x').length;
-    expect(digests.map((d) => d.position)).toEqual([per, 2 * per, 3 * per, 4 * per]);
+    expect(digests.map((d) => d.position)).toEqual([P[per - 1], P[2 * per - 1], P[3 * per - 1], P[4 * per - 1]]);
     expect(publicPem).toMatch(/^-----BEGIN PUBLIC KEY-----/);
     expect(readFileSync(join(source, 'journeys.db.audit', 'keys', `${digests[0]!.keyId}.key`), 'utf8')).toContain('PRIVATE KEY');
   });
@@ -78,7 +86,7 @@ describe('signed digests', () => {
 
   it('truncating the tail and fixing the head record is caught at the first missing position', async () => {
     const per = journeyEvents('x').length;
-    const keep = 3 * per + 2;
+    const keep = P[3 * per + 1]!;
     const { storePath, dir } = tamperedCopy(source, work, 'truncated', `DELETE FROM events WHERE position > ${keep}`);
     const { own, full } = await verifyCopy(storePath, dir);
     expect(own.ok).toBe(true); // the store alone is fooled
@@ -88,12 +96,12 @@ describe('signed digests', () => {
 
   it('editing an event and recomputing the rest is caught, naming where the signed history stops matching', async () => {
     const per = journeyEvents('x').length;
-    const edited = per + 2;
+    const edited = P[per + 1]!;
     const { storePath, dir } = tamperedCopy(source, work, 'recomputed', `UPDATE events SET data = json_set(data, '$.activity', 'Nothing to see') WHERE position = ${edited} AND json_extract(data, '$.activity') IS NOT NULL; UPDATE events SET actor = 'someone-else' WHERE position = ${edited}`);
     const { own, full } = await verifyCopy(storePath, dir);
     expect(own.ok).toBe(true);
     expect(full.ok).toBe(false);
-    expect(full.brokenAt).toBe(per + 1);
+    expect(full.brokenAt).toBe(P[per - 1]! + 1);
     expect(full.brokenAt!).toBeLessThanOrEqual(edited);
     expect(full.digests).toMatchObject({ failedDigest: 1 });
   });
@@ -104,23 +112,23 @@ describe('signed digests', () => {
       source,
       work,
       'renumbered',
-      `DELETE FROM events WHERE journey_id = 'd-2'; UPDATE events SET position = position - ${per} WHERE position > ${2 * per};`,
+      `DELETE FROM events WHERE journey_id = 'd-2'; UPDATE events SET position = position - ${P[2 * per - 1]! - P[per - 1]!} WHERE position > ${P[2 * per - 1]!};`,
     );
     const { own, full } = await verifyCopy(storePath, dir);
     expect(own.ok).toBe(true);
-    expect(full).toMatchObject({ ok: false, brokenAt: per + 1 });
+    expect(full).toMatchObject({ ok: false, brokenAt: P[per - 1]! + 1 });
   });
 
   it('a server refuses to start on a rewritten store, unless told to; then /api/audit/verify says where', async () => {
     const per = journeyEvents('x').length;
-    const { storePath } = tamperedCopy(source, work, 'serve', `DELETE FROM events WHERE position > ${3 * per + 1}`);
+    const { storePath } = tamperedCopy(source, work, 'serve', `DELETE FROM events WHERE position > ${P[3 * per]!}`);
     await expect(startHarness({ env: { JOURNEY_STORE: `sqlite:${storePath}` } })).rejects.toThrow(/refusing to start: .*tail was cut off/);
     const h = await startHarness({ env: { JOURNEY_STORE: `sqlite:${storePath}`, JOURNEY_AUDIT_ACCEPT_MISMATCH: 'true' } });
     try {
       const res = await h.http('/api/audit/verify', { token: await h.token('auditor') });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { ok: boolean; brokenAt: number; digests: { brokenAt: number; reason: string } };
-      expect(body).toMatchObject({ ok: false, brokenAt: 3 * per + 2, digests: { brokenAt: 3 * per + 2 } });
+      expect(body).toMatchObject({ ok: false, brokenAt: P[3 * per]! + 1, digests: { brokenAt: P[3 * per]! + 1 } });
     } finally {
       await h.close();
     }

@@ -85,9 +85,9 @@ export interface TailCheck {
  */
 export async function checkTail(store: EventStore, last: DigestRecord | undefined): Promise<TailCheck> {
   if (!last) return { ok: true, reason: null };
-  let found;
-  for await (const e of store.readAll({ after: last.position - 1, maxCount: 1 })) found = e;
-  if (!found || found.position !== last.position) {
+  // The event at exactly that position (positions are opaque: never position − 1).
+  const found = await store.eventAt(last.position);
+  if (!found) {
     const head = await store.headPosition();
     return { ok: false, reason: `the last signed digest (${last.signedAt}) vouches for events up to position ${last.position}, but the store ${head < last.position ? `ends at position ${head}: its tail was cut off` : 'no longer has that position: it was renumbered'}` };
   }
