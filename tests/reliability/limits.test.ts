@@ -94,10 +94,12 @@ describe('a slow SSE client', () => {
     // Given a journey whose status is large (200 steps done, ~20 KB)
     const journeyId = 'slow-1';
     const t0 = Date.parse('2026-03-02T08:00:00Z');
-    const ev = (type: string, minutes: number, data: object): JourneyEvent =>
-      ({ id: randomUUID(), type, journeyId, department: 'Intake', occurredAt: new Date(t0 + minutes * 60_000).toISOString(), schemaVersion: 1, data }) as JourneyEvent;
+    const ev = (type: string, minutes: number, data: object, department = 'Intake'): JourneyEvent =>
+      ({ id: randomUUID(), type, journeyId, department, occurredAt: new Date(t0 + minutes * 60_000).toISOString(), schemaVersion: 1, data }) as JourneyEvent;
     const steps: JourneyEvent[] = [ev('JourneyStarted', 0, { journeyType: 'claim', channel: 'web', customerRef: 'c-slow' })];
-    for (let i = 0; i < 200; i++) steps.push(ev('WorkCompleted', 1 + i, { activity: `Step number ${i} with a fairly long descriptive label` }));
+    // Many departments with long names: a customer status of several KB (steps done are
+    // labelled by the department's public name), so 1 500 of them outgrow the socket buffers.
+    for (let i = 0; i < 200; i++) steps.push(ev('WorkCompleted', 1 + i, { activity: `Step number ${i}` }, `Claims handling desk number ${i} of the regional service centre`));
     await s.rt.store.append(`journey-${journeyId}`, steps);
     await s.rt.projections.waitForPosition(await s.rt.store.headPosition());
     const statusBytes = JSON.stringify(s.rt.queries.customerStatus(journeyId)).length;
