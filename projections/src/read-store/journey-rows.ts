@@ -7,7 +7,6 @@ import { customerStatusOf, journeyState } from '../views.ts';
  * "where is it now" table hold for a journey. Pure; the writer turns it into statements.
  */
 export const STATE_CODE = { 'in-progress': 0, 'waiting-on-customer': 1, completed: 2 } as const;
-export const STATE_OF_CODE = ['in-progress', 'waiting-on-customer', 'completed'] as const;
 
 /** Open journeys span "for ever" in the span index. */
 export const OPEN_END = 1e15;

@@ -263,10 +263,6 @@ class SqliteReadStore implements ReadStore {
     }
   }
 
-  get hasListeners(): boolean {
-    return this.listeners.size > 0;
-  }
-
   private cached<T>(key: string, compute: () => T): T {
     const hit = this.cache.get(key);
     if (hit && hit.position === this.checkpoint) return hit.value as T;
