@@ -33,7 +33,7 @@ describe.skipIf(!natsServerAvailable())('the ingest consumer disappearing', () =
     store = getSQLiteEventStore({ path: join(dir.path, 'journeys.db') });
     ingest = await startIngest({ bus, store, logger: pino({ level: 'silent' }), fetchWaitMs: 200 });
     await bus.publish([workStarted('claim-1', 'Intake')]);
-    await waitFor('the first event stored', async () => (await store!.headPosition()) === 1);
+    await waitFor('the first event stored', async () => (await store!.eventsAfter(0)) === 1);
 
     const jsm = await bus.manager();
     await jsm.consumers.delete('JOURNEY_EVENTS', 'journey-ingest');
@@ -41,7 +41,7 @@ describe.skipIf(!natsServerAvailable())('the ingest consumer disappearing', () =
     expect((await bus.publish(later)).every((r) => r.ok)).toBe(true);
 
     await waitFor('the consumer back', async () => (await jsm.consumers.info('JOURNEY_EVENTS', 'journey-ingest').catch(() => undefined)) !== undefined, 30_000);
-    await waitFor('everything stored', async () => (await store!.headPosition()) === 21, 60_000);
+    await waitFor('everything stored', async () => (await store!.eventsAfter(0)) === 21, 60_000);
     expect(ingest.counters.deadLettered).toBe(0);
   }, 90_000);
 });

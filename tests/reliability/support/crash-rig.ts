@@ -65,7 +65,7 @@ export async function expectEveryEventStoredOnce(
   events: ReadonlyArray<{ id: string }>,
   acked: Set<string>,
 ): Promise<void> {
-  await waitFor('every event stored', async () => (await rig.store.headPosition()) >= events.length, 120_000);
+  await waitFor('every event stored', async () => (await rig.store.eventsAfter(0)) >= events.length, 120_000);
   await waitForConsumerDrained(rig.bus);
   expect(acked.size).toBe(events.length);
   const { stored } = await expectExactlyOnce(rig.store, acked, new Set(events.map((e) => e.id)));
