@@ -13,3 +13,5 @@ export * from './dead-letters.ts';
 export * from './dead-letter.ts';
 export * from './customer-stages.ts';
 export * from './journey-map.ts';
+export * from './calendars.ts';
+export * from './alerts.ts';

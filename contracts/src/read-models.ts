@@ -6,6 +6,8 @@ import { z } from 'zod';
  */
 const instant = z.string().describe('ISO-8601 instant, UTC');
 const seconds = z.number().describe('seconds');
+/** Business-time figures are present only when JOURNEY_CALENDARS is configured. */
+const businessSeconds = z.number().optional().describe('seconds of open business hours (JOURNEY_CALENDARS); absent without calendars');
 
 export const DurationStatsSchema = z.object({
   count: z.int(),
@@ -32,6 +34,8 @@ export const SlaSchema = z.object({
   promisedBy: instant.nullable(),
   /** Seconds left before the promise (negative once breached); null without a promise. */
   remainingSeconds: seconds.nullable(),
+  /** Business seconds left before the promise on the organisation's default calendar (negative: elapsed business time since). */
+  remainingBusinessSeconds: businessSeconds.nullable(),
 });
 
 export const TimelineEventSchema = z.object({
@@ -52,6 +56,9 @@ export const TimelineStepSchema = z.object({
   completedAt: instant.nullable(),
   waitSeconds: seconds,
   workSeconds: seconds,
+  /** Queue wait in the receiving department's open hours. */
+  businessWaitSeconds: businessSeconds,
+  businessWorkSeconds: businessSeconds,
   outcome: z.string().optional(),
 });
 export type TimelineStep = z.infer<typeof TimelineStepSchema>;
@@ -62,6 +69,8 @@ export const HandoffSchema = z.object({
   requestedAt: instant,
   startedAt: instant.nullable(),
   delaySeconds: seconds.nullable(),
+  /** The delay in the receiving department's open hours (the time it could have picked the case up). */
+  businessDelaySeconds: businessSeconds.nullable(),
   /** true for a HandoffRequested event; false when inferred from a change of department (imported logs). */
   explicit: z.boolean(),
   reason: z.string().optional(),
@@ -75,6 +84,16 @@ export const JourneyTotalsSchema = z.object({
   customerWaitSeconds: seconds,
   /** work / (lead − customer wait); null when that denominator is 0. */
   flowEfficiency: z.number().nullable(),
+  /** The same totals in business time (work/wait in the departments' calendars, customer wait on the default). */
+  business: z
+    .object({
+      leadTimeSeconds: seconds,
+      workSeconds: seconds,
+      waitSeconds: seconds,
+      customerWaitSeconds: seconds,
+      flowEfficiency: z.number().nullable(),
+    })
+    .optional(),
 });
 
 export const JourneyTimelineSchema = z.object({
@@ -95,6 +114,20 @@ export const JourneyTimelineSchema = z.object({
   sla: SlaSchema,
   eventCount: z.int(),
   events: z.array(TimelineEventSchema),
+  /** Completion estimate of an open journey (docs/metrics.md § Estimates); absent when none. */
+  estimate: z
+    .object({
+      stage: z.string(),
+      expectedBy: instant,
+      low: instant,
+      high: instant,
+      basis: z.enum(['stage', 'type']).describe('stage: journeys of the type at the same stage; type: the type\'s lead times, at the same age'),
+      samples: z.int(),
+      clock: z.enum(['elapsed', 'business']),
+      trendingLate: z.boolean().nullable(),
+      stagesAhead: z.array(z.string()),
+    })
+    .optional(),
 });
 export type JourneyTimeline = z.infer<typeof JourneyTimelineSchema>;
 
@@ -137,6 +170,8 @@ export const HandoffPairStatsSchema = DurationStatsSchema.extend({
 export type HandoffPairStats = z.infer<typeof HandoffPairStatsSchema>;
 
 export const HandoffAnalyticsSchema = z.object({
+  /** Which clock the delays are measured on (?clock=); absent means elapsed. */
+  clock: z.enum(['elapsed', 'business']).optional(),
   pairs: z.array(HandoffPairStatsSchema),
   journeys: z.int(),
   handoffs: z.int(),
@@ -204,6 +239,14 @@ export const CustomerStatusSchema = z.object({
   lastUpdate: instant,
   promisedBy: instant.nullable(),
   onTrack: z.boolean().nullable(),
+  /** Estimated completion (median of comparable journeys); absent or null when none can be given. */
+  expectedBy: instant.nullable().optional(),
+  /** 10th–90th percentile range of the estimated completion. */
+  expectedRange: z.object({ from: instant, to: instant }).optional(),
+  /** The estimate is past the promised date. */
+  trendingLate: z.boolean().optional(),
+  /** The typical stages still ahead, in order (the current one is `stage`). */
+  stagesAhead: z.array(z.string()).optional(),
   /** Monotonic per journey: changes whenever the status changes (SSE event id). */
   version: z.int(),
 });

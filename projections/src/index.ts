@@ -14,3 +14,7 @@ export * from './rollup.ts';
 export * from './focus.ts';
 export * from './variants.ts';
 export * from './selection.ts';
+export * from './calendar/index.ts';
+export * from './business-aggregates.ts';
+export * from './alerts/index.ts';
+export * from './estimate/estimate.ts';

@@ -1,4 +1,5 @@
 import { UNASSIGNED_DEPARTMENT } from '@journeys/contracts';
+import type { CalendarSet } from './calendar/calendar-set.ts';
 import type { ProjectedEvent } from './projected-event.ts';
 
 /**
@@ -77,6 +78,29 @@ export interface JourneyFacts {
   /** Where the case waits after its last event (nothing open, not completed, not with the customer). */
   queued: { department: string; since: number } | null;
   eventCount: number;
+  /** Last CustomerNotified (a touchpoint with the customer); null when none. */
+  lastNotifiedAt?: number | null;
+  /** The same durations in business time; present only when the fold was given calendars. */
+  business?: BusinessFacts;
+}
+
+/**
+ * Business-time figures (ms of open hours), parallel to the elapsed ones. Whose calendar
+ * counts: a handoff's delay and a step's queue wait, the receiving department's (the time it
+ * could have picked the case up); a step's work, its department's; between two events, work
+ * in the department of the latest open step, wait in the department the case is queued in,
+ * customer wait on the organisation default. Lead = work + wait + customer wait here too.
+ */
+export interface BusinessFacts {
+  leadMs: number;
+  workMs: number;
+  waitMs: number;
+  customerWaitMs: number;
+  /** Parallel to `handoffs`: null while not picked up. */
+  handoffDelayMs: (number | null)[];
+  /** Parallel to `steps`. */
+  stepWaitMs: number[];
+  stepWorkMs: number[];
 }
 
 interface OpenStep {
@@ -88,6 +112,8 @@ interface OpenStep {
 export interface FoldOptions {
   /** For replay: an imported trace that goes on after the replay instant is still open. */
   traceContinues?: boolean;
+  /** Business-hours calendars: when configured, the facts also carry `business`. */
+  calendars?: CalendarSet;
 }
 
 export function foldJourney(journeyId: string, events: readonly ProjectedEvent[], options: FoldOptions = {}): JourneyFacts {
@@ -113,6 +139,11 @@ export function foldJourney(journeyId: string, events: readonly ProjectedEvent[]
   let waitMs = 0;
   let customerWaitMs = 0;
   let pingPongCount = 0;
+  let lastNotifiedAt: number | null = null;
+  const cals = options.calendars?.configured ? options.calendars : undefined;
+  let bWorkMs = 0;
+  let bWaitMs = 0;
+  let bCustomerWaitMs = 0;
 
   const departments: string[] = [];
   const departmentEvents: number[] = [];
@@ -159,6 +190,14 @@ export function foldJourney(journeyId: string, events: readonly ProjectedEvent[]
       if (customerWaits > 0) customerWaitMs += dt;
       else if (open.length > 0) workMs += dt;
       else waitMs += dt;
+      if (cals !== undefined) {
+        if (customerWaits > 0) bCustomerWaitMs += cals.default.ms(prev.t, t);
+        else if (open.length > 0) bWorkMs += cals.of(open[open.length - 1]!.department).ms(prev.t, t);
+        else {
+          const waitingFor = pending.length > 0 ? handoffs[pending[pending.length - 1]!]!.to : prev.department;
+          bWaitMs += cals.of(waitingFor).ms(prev.t, t);
+        }
+      }
     }
 
     let di = deptIndex.get(e.department);
@@ -250,6 +289,7 @@ export function foldJourney(journeyId: string, events: readonly ProjectedEvent[]
         if (customerWaits > 0) customerWaits--;
         break;
       case 'CustomerNotified':
+        lastNotifiedAt = t;
         break;
       case 'JourneyCompleted':
         if (completedAt === null) {
@@ -307,6 +347,23 @@ export function foldJourney(journeyId: string, events: readonly ProjectedEvent[]
     openWork: completedAt === null ? open.map((o) => ({ department: o.department, since: steps[o.index]!.startedAt! })) : [],
     queued,
     eventCount: n,
+    lastNotifiedAt,
+    ...(cals !== undefined
+      ? {
+          business: {
+            leadMs: bWorkMs + bWaitMs + bCustomerWaitMs,
+            workMs: bWorkMs,
+            waitMs: bWaitMs,
+            customerWaitMs: bCustomerWaitMs,
+            handoffDelayMs: handoffs.map((h) => (h.startedAt === null ? null : cals.of(h.to).ms(h.requestedAt, h.startedAt))),
+            stepWaitMs: steps.map((st) => {
+              const begin = st.startedAt ?? st.completedAt;
+              return st.queuedAt === null || begin === null ? 0 : cals.of(st.department).ms(st.queuedAt, begin);
+            }),
+            stepWorkMs: steps.map((st) => (st.startedAt === null ? 0 : cals.of(st.department).ms(st.startedAt, st.completedAt ?? lastEventAt))),
+          },
+        }
+      : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 import type {
   AnalyticsFilter,
+  Clock,
   DepartmentFocus,
   Variants,
   CustomerStatus,
@@ -11,6 +12,8 @@ import type {
   ProcessMap,
   Replay,
 } from '@journeys/contracts';
+import type { AlertInputs } from './alerts/inputs.ts';
+import type { EstimateStats } from './estimate/estimate.ts';
 
 /**
  * What the API, the CLI and the viewer ask of the projections. The runner's in-memory
@@ -53,7 +56,11 @@ export interface JourneyQueries {
   timeline(journeyId: string): JourneyTimeline | undefined;
   /** The customer-safe status, from its own projection. */
   customerStatus(journeyId: string): CustomerStatus | undefined;
-  handoffs(filter?: AnalyticsFilter): HandoffAnalytics;
+  /**
+   * Handoff delays per pair; `clock: 'business'` measures each delay in the receiving
+   * department's open hours (needs calendars: throws NoCalendarsError without them).
+   */
+  handoffs(filter?: AnalyticsFilter & { clock?: Clock }): HandoffAnalytics;
   processMap(filter?: AnalyticsFilter): ProcessMap;
   /**
    * Workload as of `now` (default: the wall clock, for live data). A `now` before the newest
@@ -71,6 +78,10 @@ export interface JourneyQueries {
   processMapGrouped(groups: Readonly<Record<string, string>>, filter?: AnalyticsFilter): ProcessMap;
   /** One department close up at `now` (default the wall clock; earlier: as it stood then); `limit` waiting journeys. */
   departmentFocus(department: string, filter?: AnalyticsFilter & { now?: string }, limit?: number): DepartmentFocus;
+  /** What the live silo alerts are evaluated from (alerts/inputs.ts): rows and cells, no history scan. */
+  alertInputs(): AlertInputs;
+  /** What completion estimates are computed from (estimate/estimate.ts). */
+  estimateStats(): EstimateStats;
   /** Called after each applied batch with what changed (for SSE and the viewer). */
   onChange(listener: (change: ReadModelChange) => void): () => void;
   /** Global store position the read models reflect. */

@@ -1,3 +1,4 @@
+import type { CalendarSet } from './calendar/calendar-set.ts';
 import { rename } from 'node:fs/promises';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { StoredEvent } from '@journeys/contracts';
@@ -19,6 +20,8 @@ export interface ProjectionRunnerOptions {
   batchSize?: number;
   /** "Now" for SLA and workload; default the wall clock. */
   clock?: () => number;
+  /** Business-hours calendars (JOURNEY_CALENDARS): business figures beside the elapsed ones. */
+  calendars?: CalendarSet;
   /** Catch-up progress, after each batch. */
   onProgress?: (applied: number, head: number) => void;
   /** Failures of the subscription or of a batch (the runner keeps what it has and retries). */
@@ -186,7 +189,9 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
    */
   async function openStore(): Promise<{ serving: ReadStore; building?: Promise<ReadStore> }> {
     const path = options.readStorePath;
-    const clock = options.clock ? { clock: options.clock } : {};
+    // The clock and the calendars travel together: every store this runner opens (and a
+    // rebuild beside it) folds with the same calendars.
+    const clock = { ...(options.clock ? { clock: options.clock } : {}), ...(options.calendars?.configured ? { calendars: options.calendars } : {}) };
     if (path === undefined) {
       resumed = { resumed: false, reason: 'no read store file: in memory, built from the first event' };
       return { serving: openReadStore({ path: ':memory:', ...clock }) };

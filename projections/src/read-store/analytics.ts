@@ -46,9 +46,10 @@ function pingPongs(cells: CellSource, names: Names): Map<string, number> {
   return out;
 }
 
-export function handoffsFrom(cells: CellSource, names: Names): HandoffAnalytics {
+/** `business`: each delay in the receiving department's open hours (cells kept only with calendars). */
+export function handoffsFrom(cells: CellSource, names: Names, clock: 'elapsed' | 'business' = 'elapsed'): HandoffAnalytics {
   const back = pingPongs(cells, names);
-  const list = pairs(cells(Kind.handoff), names).map((p) => ({
+  const list = pairs(cells(clock === 'business' ? Kind.businessHandoff : Kind.handoff), names).map((p) => ({
     from: p.from,
     to: p.to,
     ...(p.dist ? statsOf(p.dist) : { ...EMPTY_STATS }),
@@ -57,7 +58,7 @@ export function handoffsFrom(cells: CellSource, names: Names): HandoffAnalytics 
   list.sort(byCountThenName);
   let journeys = 0;
   for (const v of cells(Kind.started).values()) journeys += v.n;
-  return { pairs: list, journeys, handoffs: list.reduce((s, p) => s + p.count, 0) };
+  return { ...(clock === 'business' ? { clock } : {}), pairs: list, journeys, handoffs: list.reduce((s, p) => s + p.count, 0) };
 }
 
 /** What is open at an instant, per department: from the live "here" rows or a replay's folds. */

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { CalendarSet } from '../calendar/calendar-set.ts';
 import type { JourneyFacts } from '../journey-fold.ts';
 import { foldJourney } from '../journey-fold.ts';
 import type { ProjectedEvent } from '../projected-event.ts';
@@ -7,7 +8,7 @@ import type { CellStore } from './cells.ts';
 import type { CellDelta, Contributions } from './contributions.ts';
 import { contributionsOf, diffContributions } from './contributions.ts';
 import { decodeEvents, encodeEvents } from './event-codec.ts';
-import { hereRowsOf, spanOf, stateCode } from './journey-rows.ts';
+import { hereRowsOf, spanOf, stateCode, waitingHandoffsOf } from './journey-rows.ts';
 import type { Names } from './names.ts';
 
 /**
@@ -30,20 +31,29 @@ interface Row {
   started_at: number;
 }
 
-export function createWriter(db: Database.Database, names: Names, cells: CellStore, options: { changeLog: boolean }): Writer {
+export function createWriter(
+  db: Database.Database,
+  names: Names,
+  cells: CellStore,
+  options: { changeLog: boolean; calendars?: CalendarSet | undefined },
+): Writer {
+  const calendars = options.calendars?.configured ? options.calendars : undefined;
+  const foldOptions = calendars ? { calendars } : {};
   const getRow = db.prepare('SELECT jid, events, started_at FROM journeys WHERE journey_id = ?');
   const insertRow = db.prepare(
-    `INSERT INTO journeys (journey_id, jt, state, started_at, last_event_at, completed_at, promised_by, event_count, events)
-     VALUES (@journeyId, @jt, @state, @startedAt, @lastEventAt, @completedAt, @promisedBy, @eventCount, @events)`,
+    `INSERT INTO journeys (journey_id, jt, state, started_at, last_event_at, completed_at, promised_by, event_count, cur_dept, last_contact_at, events)
+     VALUES (@journeyId, @jt, @state, @startedAt, @lastEventAt, @completedAt, @promisedBy, @eventCount, @curDept, @lastContactAt, @events)`,
   );
   const updateRow = db.prepare(
     `UPDATE journeys SET jt = @jt, state = @state, started_at = @startedAt, last_event_at = @lastEventAt, completed_at = @completedAt,
-       promised_by = @promisedBy, event_count = @eventCount, events = @events WHERE jid = @jid`,
+       promised_by = @promisedBy, event_count = @eventCount, cur_dept = @curDept, last_contact_at = @lastContactAt, events = @events WHERE jid = @jid`,
   );
   const delDept = db.prepare('DELETE FROM journey_departments WHERE dept = ? AND started_at = ? AND journey_id = ?');
   const addDept = db.prepare('INSERT OR IGNORE INTO journey_departments (dept, started_at, journey_id) VALUES (?, ?, ?)');
   const delHere = db.prepare('DELETE FROM here WHERE journey_id = ?');
   const addHere = db.prepare('INSERT INTO here (journey_id, dept, kind, since, jt, started_at, promised_by) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const delWaiting = db.prepare('DELETE FROM waiting WHERE journey_id = ?');
+  const addWaiting = db.prepare('INSERT INTO waiting (journey_id, jt, from_dept, to_dept, requested_at) VALUES (?, ?, ?, ?, ?)');
   const putSpan = db.prepare('INSERT OR REPLACE INTO journey_spans (jid, t0, t1) VALUES (?, ?, ?)');
   const putMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   const addChange = db.prepare('INSERT INTO changes (journey_id, position) VALUES (?, ?)');
@@ -68,14 +78,14 @@ export function createWriter(db: Database.Database, names: Names, cells: CellSto
       let oldFacts: JourneyFacts | null = null;
       let oldContrib: Contributions | null = null;
       if (row && events.length > 0) {
-        oldFacts = foldJourney(journeyId, events);
-        oldContrib = contributionsOf(oldFacts, events);
+        oldFacts = foldJourney(journeyId, events, foldOptions);
+        oldContrib = contributionsOf(oldFacts, events, calendars);
       }
       let touched = false;
       for (const e of incoming) if (insertEvent(events, e) !== 'unchanged') touched = true;
       if (!touched) continue;
-      const facts = foldJourney(journeyId, events);
-      const contrib = contributionsOf(facts, events);
+      const facts = foldJourney(journeyId, events, foldOptions);
+      const contrib = contributionsOf(facts, events, calendars);
       const oldJt = oldFacts ? names.id(oldFacts.journeyType) : null;
       const jt = names.id(facts.journeyType);
       if (oldJt !== null && oldJt !== jt) {
@@ -93,6 +103,8 @@ export function createWriter(db: Database.Database, names: Names, cells: CellSto
         completedAt: facts.completedAt,
         promisedBy: facts.promisedBy,
         eventCount: facts.eventCount,
+        curDept: facts.currentDepartment === null ? null : names.id(facts.currentDepartment),
+        lastContactAt: facts.lastNotifiedAt ?? facts.startedAt,
         events: encodeEvents(events, names),
       };
       let jid: number;
@@ -100,10 +112,12 @@ export function createWriter(db: Database.Database, names: Names, cells: CellSto
         jid = row.jid;
         updateRow.run({ ...values, jid });
         delHere.run(journeyId);
+        delWaiting.run(journeyId);
         if (oldFacts) for (const d of oldFacts.departments) delDept.run(names.id(d), row.started_at, journeyId);
       } else jid = Number(insertRow.run(values).lastInsertRowid);
       for (const d of facts.departments) addDept.run(names.id(d), facts.startedAt, journeyId);
       for (const h of hereRowsOf(facts)) addHere.run(journeyId, names.id(h.department), h.kind, h.since, jt, facts.startedAt, facts.promisedBy);
+      for (const w of waitingHandoffsOf(facts)) addWaiting.run(journeyId, jt, names.id(w.from), names.id(w.to), w.requestedAt);
       const [t0, t1] = spanOf(facts);
       putSpan.run(jid, t0, t1);
       if (options.changeLog) addChange.run(journeyId, String(checkpoint.position));

@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { CellDelta, KindCode } from './contributions.ts';
-import { DAY_MS, DISTRIBUTION_KINDS } from './contributions.ts';
+import { DAY_MS, DISTRIBUTION_KINDS, WEIGHTED_KINDS } from './contributions.ts';
+import type { WeightedHistogram } from './weighted.ts';
+import { addPacked, decodeHistogram, encodeHistogram, mergeHistogram } from './weighted.ts';
 import type { Distribution } from './distribution.ts';
 import { addValue, decodeDistribution, emptyDistribution, encodeDistribution, mergeInto, removeValue } from './distribution.ts';
 import type { Names } from './names.ts';
@@ -16,6 +18,8 @@ export const Level = { all: 0, month: 1, day: 2 } as const;
 export interface Cell {
   n: number;
   dist: Distribution | null;
+  /** Weighted kinds (the estimates' samples). */
+  hist?: WeightedHistogram;
 }
 
 export interface CellRow {
@@ -120,10 +124,14 @@ export class CellStore {
     if (cell) this.cache.delete(key);
     else {
       const row = this.get.get(p.kind, p.level, p.jt, p.bucket, p.a, p.b) as { n: number; dist: Buffer | null } | undefined;
-      cell = row ? { n: row.n, dist: row.dist === null ? null : decodeDistribution(row.dist) } : { n: 0, dist: null };
+      if (WEIGHTED_KINDS.has(p.kind)) cell = { n: row?.n ?? 0, dist: null, hist: row?.dist ? decodeHistogram(row.dist) : new Map() };
+      else cell = row ? { n: row.n, dist: row.dist === null ? null : decodeDistribution(row.dist) } : { n: 0, dist: null };
     }
     cell.n += p.w;
-    if (DISTRIBUTION_KINDS.has(p.kind)) {
+    if (cell.hist) {
+      for (const v of p.removed) addPacked(cell.hist, v, -1);
+      for (const v of p.added) addPacked(cell.hist, v, 1);
+    } else if (DISTRIBUTION_KINDS.has(p.kind)) {
       const dist = cell.dist ?? emptyDistribution();
       for (const v of p.removed) removeValue(dist, v);
       for (const v of p.added) addValue(dist, v);
@@ -133,7 +141,8 @@ export class CellStore {
       this.del.run(p.kind, p.level, p.jt, p.bucket, p.a, p.b);
       return;
     }
-    this.put.run(p.kind, p.level, p.jt, p.bucket, p.a, p.b, cell.n, cell.dist === null ? null : encodeDistribution(cell.dist));
+    const blob = cell.hist ? encodeHistogram(cell.hist) : cell.dist === null ? null : encodeDistribution(cell.dist);
+    this.put.run(p.kind, p.level, p.jt, p.bucket, p.a, p.b, cell.n, blob);
     this.cache.set(key, cell);
     if (this.cache.size > this.cacheLimit) this.cache.delete(this.cache.keys().next().value!);
   }
@@ -176,7 +185,7 @@ export class CellReader {
   }
 
   rows(q: CellQuery): CellRow[] {
-    const cols = DISTRIBUTION_KINDS.has(q.kind) ? 'a, b, jt, n, dist' : 'a, b, jt, n, NULL AS dist';
+    const cols = DISTRIBUTION_KINDS.has(q.kind) || WEIGHTED_KINDS.has(q.kind) ? 'a, b, jt, n, dist' : 'a, b, jt, n, NULL AS dist';
     const jt = q.jt !== undefined ? ' AND jt = ?' : '';
     const a = q.a !== undefined ? ' AND a = ?' : '';
     const tail = (extra: unknown[]): unknown[] => [...(q.jt !== undefined ? [q.jt] : []), ...extra, ...(q.a !== undefined ? [q.a] : [])];
@@ -200,11 +209,24 @@ export class CellReader {
       let m = out.get(key);
       if (!m) out.set(key, (m = { a: row.a, b: row.b, n: 0, dist: null }));
       m.n += row.n;
-      if (row.dist !== null) {
+      if (row.dist !== null && DISTRIBUTION_KINDS.has(q.kind)) {
         const d = decodeDistribution(row.dist);
         if (m.dist === null) m.dist = d;
         else mergeInto(m.dist, d);
       }
+    }
+    return out;
+  }
+
+  /** Per (a, b): the merged weighted histograms of a weighted kind. */
+  weighted(q: CellQuery): Map<string, { a: number; b: number; n: number; hist: WeightedHistogram }> {
+    const out = new Map<string, { a: number; b: number; n: number; hist: WeightedHistogram }>();
+    for (const row of this.rows(q)) {
+      const key = `${row.a},${row.b}`;
+      let m = out.get(key);
+      if (!m) out.set(key, (m = { a: row.a, b: row.b, n: 0, hist: new Map() }));
+      m.n += row.n;
+      if (row.dist !== null) mergeHistogram(m.hist, decodeHistogram(row.dist));
     }
     return out;
   }

@@ -1,6 +1,9 @@
 import { pingPongFlags } from '../aggregates.ts';
 import type { JourneyFacts } from '../journey-fold.ts';
 import type { ProjectedEvent } from '../projected-event.ts';
+import type { CalendarSet } from '../calendar/calendar-set.ts';
+import { estimateSamplesOf, estimateSpan } from '../estimate/estimate.ts';
+import { packSample } from './weighted.ts';
 
 /**
  * What one journey adds to the aggregate tables: a pure function of its fold. The read
@@ -36,11 +39,21 @@ export const Kind = {
   completed: 10,
   /** Picked-up handoffs of a pair that were ping-pong: into a department the journey had left (a count). */
   pingPong: 11,
+  /** Handoff delay in the receiving department's open hours (only with calendars). */
+  businessHandoff: 12,
+  /** Remaining time to completion from entering a stage (a: the stage), on the day the journey completed; weighted. */
+  remaining: 13,
+  /** Lead times of completed journeys, on the day they completed; weighted. */
+  lead: 14,
+  /** Completed journeys per stage (a) and the stages that followed it (b: a JSON list; a count). */
+  ahead: 15,
 } as const;
 export type KindCode = (typeof Kind)[keyof typeof Kind];
 
 /** Kinds whose cells hold a distribution of durations; the others only count. */
-export const DISTRIBUTION_KINDS: ReadonlySet<number> = new Set([Kind.handoff, Kind.arc, Kind.work, Kind.queue]);
+export const DISTRIBUTION_KINDS: ReadonlySet<number> = new Set([Kind.handoff, Kind.arc, Kind.work, Kind.queue, Kind.businessHandoff]);
+/** Kinds whose cells hold a weighted histogram (weighted.ts): the estimates' samples. */
+export const WEIGHTED_KINDS: ReadonlySet<number> = new Set([Kind.remaining, Kind.lead]);
 
 export const DAY_MS = 86_400_000;
 export const dayOf = (t: number): number => Math.floor(t / DAY_MS);
@@ -70,16 +83,30 @@ function add(m: Contributions, kind: KindCode, a: string, b: string, t: number, 
   if (v !== undefined) c.vals.push(v);
 }
 
-export function contributionsOf(f: JourneyFacts, events: readonly ProjectedEvent[]): Contributions {
+/**
+ * `f` must be folded with the same calendars (its business figures); they also set the
+ * estimate clock (estimate.ts).
+ */
+export function contributionsOf(f: JourneyFacts, events: readonly ProjectedEvent[], calendars?: CalendarSet): Contributions {
   const m: Contributions = new Map();
   add(m, Kind.started, '', '', f.startedAt);
   if (f.completedAt !== null) add(m, Kind.completed, '', '', f.completedAt);
   const back = pingPongFlags(f);
+  const business = f.business?.handoffDelayMs;
   for (let i = 0; i < f.handoffs.length; i++) {
     const h = f.handoffs[i]!;
     if (h.startedAt === null) continue;
     add(m, Kind.handoff, h.from, h.to, h.requestedAt, h.startedAt - h.requestedAt);
+    const bms = business?.[i];
+    if (bms !== undefined && bms !== null) add(m, Kind.businessHandoff, h.from, h.to, h.requestedAt, Math.round(bms));
     if (back[i]) add(m, Kind.pingPong, h.from, h.to, h.requestedAt);
+  }
+  const samples = estimateSamplesOf(f, estimateSpan(calendars));
+  if (samples !== null) {
+    const end = f.completedAt!;
+    add(m, Kind.lead, '', '', end, packSample(samples.lead, samples.weight));
+    for (const r of samples.remaining) add(m, Kind.remaining, r.stage, '', end, packSample(r.ms, samples.weight));
+    for (const a of samples.ahead) add(m, Kind.ahead, a.stage, JSON.stringify(a.after), end);
   }
   for (let i = 0; i < f.dfgFrom.length; i++) {
     add(m, Kind.arc, f.dfgFrom[i]!, f.dfgTo[i]!, f.dfgAt[i]!, Math.round(f.dfgDelay[i]! * 1000));

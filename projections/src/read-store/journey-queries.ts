@@ -1,6 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { CustomerStatus, JourneySummary, JourneyTimeline } from '@journeys/contracts';
-import { foldJourney } from '../journey-fold.ts';
+import type { CalendarSet } from '../calendar/calendar-set.ts';
+import type { Estimate, EstimateStats } from '../estimate/estimate.ts';
+import { estimateCompletion } from '../estimate/estimate.ts';
+import { foldJourney, type FoldOptions, type JourneyFacts } from '../journey-fold.ts';
 import type { JourneyListFilter, JourneyPage } from '../queries.ts';
 import { toSummary, toTimeline } from '../views.ts';
 import { decodeEvents } from './event-codec.ts';
@@ -36,24 +39,37 @@ export class JourneyReads {
   private readonly byId: Database.Statement;
   private readonly statements = new Map<string, Database.Statement>();
 
+  private readonly fold: FoldOptions;
+
   constructor(
     private readonly db: Database.Database,
     private readonly names: Names,
+    private readonly calendars: CalendarSet | undefined,
+    /** The live estimate statistics (cells, cached per checkpoint). */
+    private readonly estimates: () => EstimateStats,
   ) {
     this.byId = db.prepare('SELECT events FROM journeys WHERE journey_id = ?');
+    this.fold = calendars ? { calendars } : {};
+  }
+
+  private estimateOf(f: JourneyFacts, now: number): Estimate | null {
+    return f.completedAt === null ? estimateCompletion(f, this.estimates(), now, this.calendars) : null;
   }
 
   timeline(journeyId: string, now: number): JourneyTimeline | undefined {
     const row = this.byId.get(journeyId) as { events: string } | undefined;
     if (!row) return undefined;
     const events = decodeEvents(row.events, this.names);
-    return toTimeline(foldJourney(journeyId, events), events, now);
+    const f = foldJourney(journeyId, events, this.fold);
+    const estimate = this.estimateOf(f, now);
+    return toTimeline(f, events, now, this.calendars, estimate && { ...estimate, clock: this.estimates().clock });
   }
 
   customerStatus(journeyId: string, now: number): CustomerStatus | undefined {
     const row = this.byId.get(journeyId) as { events: string } | undefined;
     if (!row) return undefined;
-    return statusOf(foldJourney(journeyId, decodeEvents(row.events, this.names)), now);
+    const f = foldJourney(journeyId, decodeEvents(row.events, this.names), this.fold);
+    return statusOf(f, now, this.estimateOf(f, now));
   }
 
   /** Newest first, by (startedAt desc, journeyId asc); the cursor is the last item's pair. */
@@ -104,7 +120,7 @@ export class JourneyReads {
     }
     const rows = stmt.all(...params, limit + 1) as ListRow[];
     const more = rows.length > limit;
-    const items: JourneySummary[] = rows.slice(0, limit).map((r) => toSummary(foldJourney(r.journey_id, decodeEvents(r.events, this.names)), now));
+    const items: JourneySummary[] = rows.slice(0, limit).map((r) => toSummary(foldJourney(r.journey_id, decodeEvents(r.events, this.names), this.fold), now));
     const last = rows[limit - 1];
     return { items, nextCursor: more && last ? encodeCursor(last.started_at, last.journey_id) : null };
   }

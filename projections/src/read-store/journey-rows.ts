@@ -1,5 +1,6 @@
 import type { CustomerStatus } from '@journeys/contracts';
 import type { JourneyFacts } from '../journey-fold.ts';
+import type { Estimate } from '../estimate/estimate.ts';
 import { customerStatusOf, journeyState } from '../views.ts';
 
 /**
@@ -25,6 +26,12 @@ export function hereRowsOf(f: JourneyFacts): HereRow[] {
   return rows;
 }
 
+/** Explicit handoffs not picked up yet, in an open journey (the alerts' "still waiting"). */
+export function waitingHandoffsOf(f: JourneyFacts): { from: string; to: string; requestedAt: number }[] {
+  if (f.completedAt !== null) return [];
+  return f.handoffs.filter((h) => h.explicit && h.startedAt === null).map((h) => ({ from: h.from, to: h.to, requestedAt: h.requestedAt }));
+}
+
 export function spanOf(f: JourneyFacts): [number, number] {
   return [f.startedAt, f.completedAt === null ? OPEN_END : Math.max(f.lastEventAt, f.completedAt)];
 }
@@ -36,8 +43,8 @@ export function spanOf(f: JourneyFacts): [number, number] {
  * restart or on another instance (ETags and SSE ids stay valid), and says nothing about other
  * journeys (a global store position would tell a customer how busy the whole company is).
  */
-export function statusOf(f: JourneyFacts, now: number): CustomerStatus {
-  const status = customerStatusOf(f, now);
+export function statusOf(f: JourneyFacts, now: number, estimate?: Estimate | null): CustomerStatus {
+  const status = customerStatusOf(f, now, undefined, estimate);
   const lateByTime = status.state !== 'completed' && status.onTrack === false ? 1 : 0;
   return { ...status, version: f.eventCount * 2 + lateByTime };
 }

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type {
   AnalyticsFilter,
+  Clock,
   CustomerStatus,
   DepartmentFocus,
   DepartmentWorkload,
@@ -16,7 +17,11 @@ import { Interner, parseInstant, projectEvent, type ProjectedEvent } from '../pr
 import type { JourneyListFilter, JourneyPage, JourneyQueries, JourneySelection, ReadModelChange } from '../queries.ts';
 import { resolveFilter } from '../aggregates.ts';
 import { departmentFocus } from '../focus.ts';
-import { foldJourney, type JourneyFacts } from '../journey-fold.ts';
+import { foldJourney, type FoldOptions, type JourneyFacts } from '../journey-fold.ts';
+import type { CalendarSet } from '../calendar/calendar-set.ts';
+import type { AlertInputs } from '../alerts/inputs.ts';
+import type { EstimateStats } from '../estimate/estimate.ts';
+import { readStoreAlertInputs, readStoreEstimateStats } from './live-inputs.ts';
 import { processMapGrouped } from '../rollup.ts';
 import { selectPage } from '../selection.ts';
 import { variants } from '../variants.ts';
@@ -55,6 +60,16 @@ export interface ReadStoreOptions {
    * to throw away, which is what the rebuild does with an unfinished one.
    */
   bulk?: boolean;
+  /**
+   * Business-hours calendars (JOURNEY_CALENDARS): the folds then carry business figures and
+   * the estimates run on the business clock. A store built with other calendars is stale.
+   */
+  calendars?: CalendarSet;
+}
+
+/** ?clock=business asked of a read store that has no calendars. */
+export class NoCalendarsError extends Error {
+  override name = 'NoCalendarsError';
 }
 
 /**
@@ -109,9 +124,15 @@ class SqliteReadStore implements ReadStore {
   private readonly cache = new Map<string, { position: number; value: unknown }>();
   readonly stale: { reason: string } | null;
   private readonly bulk: boolean;
+  readonly calendars: CalendarSet | undefined;
+  private readonly fold: FoldOptions;
+  private readonly alerts: AlertInputs;
+  private readonly estimates: EstimateStats;
 
   constructor(options: ReadStoreOptions) {
     this.clock = options.clock ?? Date.now;
+    this.calendars = options.calendars?.configured ? options.calendars : undefined;
+    this.fold = this.calendars ? { calendars: this.calendars } : {};
     this.db = new Database(options.path, options.readonly ? { readonly: true, fileMustExist: true } : {});
     const cacheKiB = (options.cacheMiB ?? 16) * 1024;
     this.bulk = options.bulk ?? false;
@@ -134,8 +155,21 @@ class SqliteReadStore implements ReadStore {
     this.names = new Names(this.db);
     this.cells = new CellStore(this.db, this.names, options.cacheCells !== undefined ? { cacheCells: options.cacheCells } : {});
     this.reader = new CellReader(this.db);
-    this.reads = new JourneyReads(this.db, this.names);
-    this.writer = options.readonly ? undefined : createWriter(this.db, this.names, this.cells, { changeLog: !this.bulk });
+    const clockOf: Clock = this.calendars ? 'business' : 'elapsed';
+    // Their own cache: a status poll per (type, stage) must not push the analytics' answers out.
+    const live = new Map<string, { position: number; value: unknown }>();
+    const memo = <T>(key: string, compute: () => T): T => {
+      const hit = live.get(key);
+      if (hit && hit.position === this.checkpoint) return hit.value as T;
+      const value = compute();
+      if (live.size >= 4096) live.clear();
+      live.set(key, { position: this.checkpoint, value });
+      return value;
+    };
+    this.alerts = readStoreAlertInputs(this.db, this.reader, this.names, clockOf, memo);
+    this.estimates = readStoreEstimateStats(this.reader, this.names, clockOf, memo);
+    this.reads = new JourneyReads(this.db, this.names, this.calendars, () => this.estimates);
+    this.writer = options.readonly ? undefined : createWriter(this.db, this.names, this.cells, { changeLog: !this.bulk, calendars: this.calendars });
     this.loadCheckpoint();
     this.lastChange = (this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM changes').get() as { s: number }).s;
   }
@@ -148,10 +182,13 @@ class SqliteReadStore implements ReadStore {
   private checkVersions(readonly: boolean): { reason: string } | null {
     const schema = this.meta('schemaVersion');
     const fold = this.meta('foldVersion');
+    const calendars = (this.meta('calendars') as string | undefined) ?? '';
+    const wanted = this.calendars?.fingerprint ?? '';
     const empty = (this.db.prepare('SELECT COUNT(*) AS n FROM journeys').get() as { n: number }).n === 0;
     if (schema === undefined && !readonly) {
       this.putMeta.run('schemaVersion', JSON.stringify(SCHEMA_VERSION));
       this.putMeta.run('foldVersion', JSON.stringify(FOLD_VERSION));
+      this.putMeta.run('calendars', JSON.stringify(wanted));
       return null;
     }
     if (schema !== SCHEMA_VERSION) return { reason: `the read store's tables are version ${String(schema)}, this build reads version ${SCHEMA_VERSION}` };
@@ -161,6 +198,14 @@ class SqliteReadStore implements ReadStore {
         return null;
       }
       return { reason: `the read models were computed by fold version ${String(fold)}, this build computes version ${FOLD_VERSION}` };
+    }
+    if (calendars !== wanted) {
+      if (empty && !readonly) {
+        this.putMeta.run('calendars', JSON.stringify(wanted));
+        return null;
+      }
+      const what = (fp: string) => (fp === '' ? 'no calendars' : `calendars ${fp.slice(0, 8)}`);
+      return { reason: `the business figures were computed with ${what(calendars)}, the configuration has ${what(wanted)}` };
     }
     return null;
   }
@@ -286,10 +331,20 @@ class SqliteReadStore implements ReadStore {
     return this.reads.list(filter, page, this.clock());
   }
 
-  handoffs(filter?: AnalyticsFilter): HandoffAnalytics {
-    return this.cached(`handoffs|${JSON.stringify(filter ?? {})}`, () =>
-      handoffsFrom(storedCells(this.reader, cellFilter(filter, this.names)), this.names),
+  handoffs(filter?: AnalyticsFilter & { clock?: Clock }): HandoffAnalytics {
+    const { clock = 'elapsed', ...rest } = filter ?? {};
+    if (clock === 'business' && !this.calendars) throw new NoCalendarsError('no business calendars are configured (JOURNEY_CALENDARS)');
+    return this.cached(`handoffs|${clock}|${JSON.stringify(rest)}`, () =>
+      handoffsFrom(storedCells(this.reader, cellFilter(rest, this.names)), this.names, clock),
     );
+  }
+
+  alertInputs(): AlertInputs {
+    return this.alerts;
+  }
+
+  estimateStats(): EstimateStats {
+    return this.estimates;
   }
 
   processMap(filter?: AnalyticsFilter): ProcessMap {
@@ -304,7 +359,7 @@ class SqliteReadStore implements ReadStore {
     const now = nowIso === undefined ? this.clock() : parseInstant(nowIso);
     const f = cellFilter(rest, this.names);
     if (now < this.newestAt) {
-      const past = asOf(this.db, this.reader, this.names, f, now);
+      const past = asOf(this.db, this.reader, this.names, f, now, this.calendars);
       return workloadFrom(past.cells, summariseOpen(past.open, now), this.names, now);
     }
     return workloadFrom(storedCells(this.reader, f), this.openNow(f.jt, now), this.names, now);
@@ -314,7 +369,7 @@ class SqliteReadStore implements ReadStore {
     const at = parseInstant(instant);
     return this.cached(`replay|${at}|${JSON.stringify(filter ?? {})}`, () => {
       const f = cellFilter(filter, this.names);
-      const past = asOf(this.db, this.reader, this.names, f, at);
+      const past = asOf(this.db, this.reader, this.names, f, at, this.calendars);
       let total = 0;
       let completed = 0;
       for (const v of past.cells(Kind.started).values()) total += v.n;
@@ -379,12 +434,12 @@ class SqliteReadStore implements ReadStore {
     for (const r of this.stmt('SELECT journey_id AS id, events FROM journeys').iterate() as Iterable<{ id: string; events: string }>) {
       const events = decodeEvents(r.events, this.names);
       if (at === undefined) {
-        yield foldJourney(r.id, events);
+        yield foldJourney(r.id, events, this.fold);
         continue;
       }
       let n = 0;
       while (n < events.length && events[n]!.t <= at) n++;
-      if (n > 0) yield foldJourney(r.id, events.slice(0, n), { traceContinues: n < events.length });
+      if (n > 0) yield foldJourney(r.id, events.slice(0, n), { ...this.fold, traceContinues: n < events.length });
     }
   }
 

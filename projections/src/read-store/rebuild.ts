@@ -1,3 +1,4 @@
+import type { CalendarSet } from '../calendar/calendar-set.ts';
 import { rename, rm } from 'node:fs/promises';
 import type { EventStore } from '@journeys/event-store';
 import type { PositionedEvent, ReadStore } from './read-store.ts';
@@ -23,6 +24,8 @@ export interface RebuildOptions {
   path: string;
   batchSize?: number;
   clock?: () => number;
+  /** The calendars the live store is configured with (the rebuilt figures use them). */
+  calendars?: CalendarSet;
   onProgress?: ((applied: number, head: number) => void) | undefined;
   /** Called once the new store is complete, before it is renamed over the old one (close the old one here). */
   beforeSwitch?: () => void | Promise<void>;
@@ -40,7 +43,12 @@ export async function rebuildBeside(options: RebuildOptions): Promise<RebuildRes
   const next = `${options.path}.next`;
   await rmReadStoreFiles(next);
   const started = performance.now();
-  const rs = openReadStore({ path: next, bulk: true, ...(options.clock ? { clock: options.clock } : {}) });
+  const rs = openReadStore({
+    path: next,
+    bulk: true,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.calendars ? { calendars: options.calendars } : {}),
+  });
   let events = 0;
   try {
     events = await bulkLoad(options.store, rs, options.batchSize ?? 100_000, options.onProgress);

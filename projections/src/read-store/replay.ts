@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { CalendarSet } from '../calendar/calendar-set.ts';
 import type { JourneyFacts } from '../journey-fold.ts';
 import { foldJourney } from '../journey-fold.ts';
 import type { CellReader } from './cells.ts';
@@ -31,7 +32,8 @@ export interface AsOf {
   facts: JourneyFacts[];
 }
 
-export function asOf(db: Database.Database, reader: CellReader, names: Names, filter: CellFilter, at: number): AsOf {
+export function asOf(db: Database.Database, reader: CellReader, names: Names, filter: CellFilter, at: number, calendars?: CalendarSet): AsOf {
+  const cals = calendars?.configured ? calendars : undefined;
   const day = Math.floor(at / DAY_MS);
   const dayStart = day * DAY_MS;
   const stored = storedCells(reader, filter);
@@ -48,15 +50,15 @@ export function asOf(db: Database.Database, reader: CellReader, names: Names, fi
   for (const r of rows) {
     if (filter.jt === null || (filter.jt !== undefined && r.jt !== filter.jt)) continue;
     const events = decodeEvents(r.events, names);
-    const full = foldJourney(r.journeyId, events);
-    removed.push(contributionsOf(full, events));
+    const full = foldJourney(r.journeyId, events, cals ? { calendars: cals } : {});
+    removed.push(contributionsOf(full, events, cals));
     let n = 0;
     while (n < events.length && events[n]!.t <= at) n++;
     if (n === 0) continue;
     const upTo = events.slice(0, n);
-    const then = foldJourney(r.journeyId, upTo, { traceContinues: n < events.length });
+    const then = foldJourney(r.journeyId, upTo, { traceContinues: n < events.length, ...(cals ? { calendars: cals } : {}) });
     facts.push(then);
-    added.push(contributionsOf(then, upTo));
+    added.push(contributionsOf(then, upTo, cals));
     for (const h of hereRowsOf(then)) {
       open.push({ journeyId: then.journeyId, department: h.department, kind: h.kind, since: h.since, startedAt: then.startedAt, promisedBy: then.promisedBy });
     }

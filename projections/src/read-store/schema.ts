@@ -6,8 +6,8 @@ import type Database from 'better-sqlite3';
  * beside the live one and swapped in when caught up (see rebuild.ts), never served as if
  * it were current.
  */
-export const SCHEMA_VERSION = 1;
-export const FOLD_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+export const FOLD_VERSION = 2;
 
 /** Name id 1 is the empty name: "no journey type" (an imported trace), "no second key". */
 export const NO_NAME = 1;
@@ -46,6 +46,10 @@ export function createSchema(db: Database.Database, options: { deferIndexes?: bo
       completed_at INTEGER,
       promised_by INTEGER,
       event_count INTEGER NOT NULL,
+      -- Where the case is (a name id; NULL: nowhere known) and the last time the customer
+      -- heard from us (last CustomerNotified, else the start): the live alerts read these.
+      cur_dept INTEGER,
+      last_contact_at INTEGER NOT NULL,
       events TEXT NOT NULL
     );
 
@@ -65,6 +69,13 @@ export function createSchema(db: Database.Database, options: { deferIndexes?: bo
       jt INTEGER NOT NULL, started_at INTEGER NOT NULL, promised_by INTEGER
     );
     CREATE INDEX IF NOT EXISTS here_journey ON here (journey_id);
+
+    -- Explicit handoffs requested and not yet picked up, in open journeys: what the live
+    -- silo alerts watch. Grows with the work in progress too.
+    CREATE TABLE IF NOT EXISTS waiting (
+      journey_id TEXT NOT NULL, jt INTEGER NOT NULL, from_dept INTEGER NOT NULL, to_dept INTEGER NOT NULL, requested_at INTEGER NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS waiting_journey ON waiting (journey_id);
 
     -- The aggregates: per kind, key (a, b), journey type, and level (0: all time,
     -- 1: a UTC month, 2: a UTC day), the count and, for durations, a distribution.

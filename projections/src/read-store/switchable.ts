@@ -1,4 +1,4 @@
-import type { AnalyticsFilter } from '@journeys/contracts';
+import type { AnalyticsFilter, Clock } from '@journeys/contracts';
 import type { JourneyListFilter, JourneyQueries, JourneySelection, ReadModelChange } from '../queries.ts';
 import type { ReadStore } from './read-store.ts';
 
@@ -39,8 +39,14 @@ export class SwitchableQueries implements JourneyQueries {
   customerStatus(journeyId: string) {
     return this.store.customerStatus(journeyId);
   }
-  handoffs(filter?: AnalyticsFilter) {
+  handoffs(filter?: AnalyticsFilter & { clock?: Clock }) {
     return this.store.handoffs(filter);
+  }
+  alertInputs() {
+    return this.store.alertInputs();
+  }
+  estimateStats() {
+    return this.store.estimateStats();
   }
   processMap(filter?: AnalyticsFilter) {
     return this.store.processMap(filter);

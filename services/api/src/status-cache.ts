@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CustomerStatus } from '@journeys/contracts';
 import type { JourneyQueries, ReadModelChange } from '@journeys/projections';
 
@@ -20,6 +21,14 @@ export interface CachedStatus {
 export function statusFlipsAfter(status: CustomerStatus): number {
   if (status.state === 'completed' || status.onTrack !== true || status.promisedBy === null) return Number.POSITIVE_INFINITY;
   return Date.parse(status.promisedBy);
+}
+
+/**
+ * The version alone is not enough: the completion estimate (expectedBy…) moves with time
+ * and with other journeys while the version, a function of the journey's own events, stays.
+ */
+export function statusEtag(version: number, body: Buffer): string {
+  return `W/"${version}-${createHash('sha1').update(body).digest('base64url').slice(0, 12)}"`;
 }
 
 export interface StatusCacheOptions {
@@ -70,10 +79,11 @@ export class StatusCache {
       if (hit !== undefined) this.entries.delete(journeyId);
       return undefined;
     }
+    const body = Buffer.from(JSON.stringify(status), 'utf8');
     const entry: CachedStatus = {
       status,
-      body: Buffer.from(JSON.stringify(status), 'utf8'),
-      etag: `W/"${status.version}"`,
+      body,
+      etag: statusEtag(status.version, body),
       validUntil: Math.min(statusFlipsAfter(status), now + this.maxAgeMs),
     };
     if (this.maxAgeMs <= 0) return entry;

@@ -32,7 +32,10 @@ describe('status freshness', () => {
     const token = await h.token('customer', { journeyId: 'fresh-1' });
     const before = await getStatus('fresh-1', token);
     expect(before.status).toMatchObject({ state: 'in-progress' });
-    expect((await getStatus('fresh-1', token)).res.headers.get('etag')).toBe(`W/"${before.status!.version}"`);
+    const etag = before.res.headers.get('etag')!;
+    // the ETag starts with the version (and carries a digest of the body: the estimate moves without events)
+    expect(etag).toMatch(new RegExp(`^W/"${before.status!.version}-`));
+    expect((await getStatus('fresh-1', token)).res.headers.get('etag')).toBe(etag);
 
     // When the customer is asked for something
     await h.publish([
@@ -48,11 +51,11 @@ describe('status freshness', () => {
     ]);
 
     // Then the next request shows it, with a new ETag, and the old ETag no longer matches
-    const after = await getStatus('fresh-1', token, { 'if-none-match': `W/"${before.status!.version}"` });
+    const after = await getStatus('fresh-1', token, { 'if-none-match': etag });
     expect(after.res.status).toBe(200);
     expect(after.status).toMatchObject({ state: 'waiting-on-you', stage: 'waiting on you' });
     expect(after.status!.version).toBeGreaterThan(before.status!.version);
-    expect(after.res.headers.get('etag')).toBe(`W/"${after.status!.version}"`);
+    expect(after.res.headers.get('etag')).toMatch(new RegExp(`^W/"${after.status!.version}-`));
   });
 
   it('turns onTrack false once the promise passes, with no event: on GET and on the open stream', async () => {
@@ -74,7 +77,7 @@ describe('status freshness', () => {
     expect(late.id).toBe(String(pushed.version));
 
     // and GET (with the old ETag) answers the new status, not 304
-    const after = await getStatus('fresh-2', token, { 'if-none-match': `W/"${before.status!.version}"` });
+    const after = await getStatus('fresh-2', token, { 'if-none-match': before.res.headers.get('etag')! });
     expect(after.res.status).toBe(200);
     expect(after.status).toMatchObject({ onTrack: false, version: pushed.version });
   });

@@ -1,0 +1,3 @@
+export * from './inputs.ts';
+export * from './evaluate.ts';
+export * from './reconcile.ts';
