@@ -8,6 +8,7 @@ export * from './aggregates.ts';
 export * from './read-store/read-store.ts';
 export { rebuildBeside, bulkLoad, rmReadStoreFiles, type RebuildResult } from './read-store/rebuild.ts';
 export { FOLD_VERSION, SCHEMA_VERSION } from './read-store/schema.ts';
+export { rewriteJourneys } from './read-store/rewrite.ts';
 export * from './runner.ts';
 export * from './abstraction.ts';
 export * from './rollup.ts';

@@ -8,6 +8,7 @@ import type { PositionedEvent, ReadStore } from './read-store/read-store.ts';
 import { openReadStore } from './read-store/read-store.ts';
 import { rebuildBeside, rmReadStoreFiles, storeIdentity } from './read-store/rebuild.ts';
 import { SwitchableQueries } from './read-store/switchable.ts';
+import { rewriteJourneys } from './read-store/rewrite.ts';
 
 export interface ProjectionRunnerOptions {
   store: EventStore;
@@ -43,6 +44,11 @@ export interface ProjectionRunner {
   waitForPosition(position: number, options?: { signal?: AbortSignal }): Promise<void>;
   /** Resolves at the next moment the runner is caught up. */
   waitUntilCaughtUp(): Promise<void>;
+  /**
+   * Rewrites these journeys' rows from their streams as the store gives them now: after an
+   * erasure, so the read store keeps no copy of the erased fields. Returns the journeys changed.
+   */
+  rewriteJourneys(journeyIds: readonly string[]): Promise<number>;
   /** How the read store was found at start: resumed from its checkpoint, or rebuilt and why. */
   readonly resumed: { resumed: true; position: number } | { resumed: false; reason: string } | undefined;
 }
@@ -259,6 +265,13 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
         setImmediate(() => void onIdle());
         await follow(subscription);
       })();
+    },
+    async rewriteJourneys(journeyIds) {
+      // A rebuild in progress may already have passed these events: rewrite once it is in.
+      if (rebuilding) await rebuilding;
+      const target = readStore;
+      if (!target) return 0;
+      return rewriteJourneys(target, store, journeyIds);
     },
     async stop() {
       if (stopped) return;

@@ -175,3 +175,49 @@ describe('one read store file shared by several processes', () => {
     b.close();
   });
 });
+
+describe('read store: rewriting journeys after an erasure', () => {
+  it('keeps no byte of the erased fields in the file, changes no figure, and a second rewrite changes nothing', async () => {
+    const { readFileSync, existsSync } = await import('node:fs');
+    const path = join(dir, 'erase.db');
+    const rs = openReadStore({ path, clock: () => NOW });
+    const secretActor = 'Zoë Erasable-Person';
+    const secretReason = 'customer said: my account 0042-SECRET';
+    const t = (m: number) => new Date(BASE + m * 60_000).toISOString();
+    const base = (i: number, dept: string, m: number) => ({ id: uuid(90_000 + i), journeyId: 'erase-1', department: dept, occurredAt: t(m), schemaVersion: 1 });
+    const events: JourneyEvent[] = [
+      { ...base(0, 'intake', 0), type: 'JourneyStarted', data: { journeyType: 'claim', channel: 'web', customerRef: 'c-9' } },
+      { ...base(1, 'intake', 5), type: 'WorkStarted', actor: secretActor, data: { activity: 'check' } },
+      { ...base(2, 'intake', 9), type: 'HandoffRequested', actor: secretActor, data: { toDepartment: 'legal', reason: secretReason } },
+      { ...base(3, 'legal', 30), type: 'WorkStarted', data: { activity: 'review' } },
+    ] as JourneyEvent[];
+    rs.apply(events.map((event, i) => ({ event, position: i + 1 })));
+    const before = { handoffs: rs.handoffs(), map: rs.processMap() };
+    expect(JSON.stringify(rs.timeline('erase-1'))).toContain(secretActor);
+
+    // when the store gives the events back with the personal fields erased
+    const erased = events.map((e) => {
+      const copy = structuredClone(e) as JourneyEvent & { actor?: string; data: Record<string, unknown> };
+      if (copy.actor !== undefined) copy.actor = '[erased]';
+      if (copy.data.reason !== undefined) copy.data.reason = '[erased]';
+      return copy as JourneyEvent;
+    });
+    expect(rs.rewrite(erased.map((event, i) => ({ event, position: i + 1 })))).toEqual(['erase-1']);
+
+    // then the timeline says [erased], the figures are the same, and the file holds neither value
+    const timeline = JSON.stringify(rs.timeline('erase-1'));
+    expect(timeline).not.toContain(secretActor);
+    expect(timeline).toContain('[erased]');
+    expect(rs.handoffs()).toEqual(before.handoffs);
+    expect(rs.processMap()).toEqual(before.map);
+    expect(rs.position).toBe(4);
+    expect(rs.rewrite(erased.map((event, i) => ({ event, position: i + 1 })))).toEqual([]);
+    for (const file of [path, `${path}-wal`]) {
+      if (!existsSync(file)) continue;
+      const bytes = readFileSync(file);
+      expect(bytes.includes(Buffer.from(secretActor, 'utf8')), file).toBe(false);
+      expect(bytes.includes(Buffer.from('0042-SECRET', 'utf8')), file).toBe(false);
+    }
+    rs.close();
+  });
+});

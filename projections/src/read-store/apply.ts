@@ -22,7 +22,11 @@ export interface Writer {
    * Returns the journeys this call changed, and whether another process had written since
    * this one's last batch (then journeys of the batch may have changed without this call).
    */
-  apply(byJourney: Map<string, ProjectedEvent[]>, checkpoint: { position: number; newestAt: number }): { changed: string[]; foreign: boolean };
+  apply(
+    byJourney: Map<string, ProjectedEvent[]>,
+    checkpoint: { position: number; newestAt: number },
+    options?: { replace?: boolean },
+  ): { changed: string[]; foreign: boolean };
 }
 
 interface Row {
@@ -61,7 +65,7 @@ export function createWriter(
   const getMeta = db.prepare('SELECT value FROM meta WHERE key = ?');
   let generation = -1;
 
-  const applyTx = db.transaction((byJourney: Map<string, ProjectedEvent[]>, checkpoint: { position: number; newestAt: number }): { changed: string[]; foreign: boolean } => {
+  const applyTx = db.transaction((byJourney: Map<string, ProjectedEvent[]>, checkpoint: { position: number; newestAt: number }, replace: boolean): { changed: string[]; foreign: boolean } => {
     // Another process may have written since our last batch (processes sharing one read
     // store): then the parsed cells we keep are stale.
     const current = Number((getGeneration.get() as { value: string } | undefined)?.value ?? 0);
@@ -82,7 +86,14 @@ export function createWriter(
         oldContrib = contributionsOf(oldFacts, events, calendars);
       }
       let touched = false;
-      for (const e of incoming) if (insertEvent(events, e) !== 'unchanged') touched = true;
+      if (replace) {
+        // The journey's events as the store now gives them (personal data erased): the
+        // row is rewritten from them alone, so no copy of an erased field survives here.
+        const before = row?.events;
+        events.length = 0;
+        for (const e of incoming) insertEvent(events, e);
+        touched = before !== encodeEvents(events, names);
+      } else for (const e of incoming) if (insertEvent(events, e) !== 'unchanged') touched = true;
       if (!touched) continue;
       const facts = foldJourney(journeyId, events, foldOptions);
       const contrib = contributionsOf(facts, events, calendars);
@@ -135,10 +146,10 @@ export function createWriter(
   });
 
   return {
-    apply(byJourney, checkpoint) {
+    apply(byJourney, checkpoint, opts = {}) {
       try {
         // IMMEDIATE: the rows read to compute the deltas cannot change under us.
-        return applyTx.immediate(byJourney, checkpoint);
+        return applyTx.immediate(byJourney, checkpoint, opts.replace ?? false);
       } catch (err) {
         // Ids handed out inside the rolled-back transaction no longer exist.
         names.reload(db);

@@ -6,8 +6,10 @@ import { NO_NAME } from './schema.ts';
 /**
  * A journey's events as its row keeps them: one JSON array of tuples, names as ids.
  * Enough to refold the journey (a late event, a replay) without reading the event store.
+ * The actor and the handoff reason are personal data (docs/security.md): kept inline, never
+ * as shared names, so rewriting a journey's row after an erasure leaves no copy of them.
  */
-type Tuple = [string, number, number, number, number, number, number, number, number, string | null, number, number, number | null];
+type Tuple = [string, number, number, number, number, number, string | null, number, number, string | null, number, number, number | null];
 
 export function encodeEvents(events: readonly ProjectedEvent[], names: Names): string {
   const out: Tuple[] = events.map((e) => [
@@ -17,7 +19,7 @@ export function encodeEvents(events: readonly ProjectedEvent[], names: Names): s
     names.id(e.type),
     names.id(e.department),
     names.id(e.activity),
-    names.id(e.actor),
+    e.actor ?? null,
     names.id(e.toDepartment),
     names.id(e.outcome),
     e.reason ?? null,
@@ -38,7 +40,7 @@ export function decodeEvents(json: string, names: Names): ProjectedEvent[] {
     type: names.name(r[3]) as EventType,
     department: names.name(r[4]),
     activity: opt(r[5]),
-    actor: opt(r[6]),
+    actor: r[6] ?? undefined,
     toDepartment: opt(r[7]),
     outcome: opt(r[8]),
     reason: r[9] ?? undefined,

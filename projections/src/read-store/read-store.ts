@@ -81,6 +81,12 @@ export class NoCalendarsError extends Error {
 export interface ReadStore extends JourneyQueries {
   /** Applies a batch up to `position` (default: the batch's highest). Returns the journeys that changed. */
   apply(batch: readonly PositionedEvent[], options?: { position?: number }): string[];
+  /**
+   * Rewrites journeys from their events as the event store gives them now (after an
+   * erasure: the personal fields read "[erased]"), replacing what their rows held. The
+   * checkpoint does not move. Returns the journeys whose rows changed.
+   */
+  rewrite(events: readonly PositionedEvent[]): string[];
   /** Moves the checkpoint without events (a filtered or empty stretch of the store). */
   advanceTo(position: number): void;
   /** Whether the stored figures come from an older fold (a rebuild is due). */
@@ -266,6 +272,32 @@ class SqliteReadStore implements ReadStore {
       this.cache.clear();
       this.trimChanges();
       this.notify(announce.map((journeyId) => ({ kind: 'journey' as const, journeyId, position })));
+    }
+    return changed;
+  }
+
+  rewrite(events: readonly PositionedEvent[]): string[] {
+    if (!this.writer) throw new Error('this read store was opened read-only');
+    const byJourney = new Map<string, ProjectedEvent[]>();
+    for (const stored of events) {
+      const e = projectEvent(stored.event, stored.position, this.interner, stored.occurredMs);
+      let list = byJourney.get(stored.event.journeyId);
+      if (!list) byJourney.set(stored.event.journeyId, (list = []));
+      list.push(e);
+    }
+    // secure_delete zeroes the old row's bytes in the pages it leaves; the checkpoint then
+    // truncates the WAL, which held the page as it was.
+    this.db.pragma('secure_delete = ON');
+    let changed: string[];
+    try {
+      ({ changed } = this.writer.apply(byJourney, { position: this.checkpoint, newestAt: this.newestAt }, { replace: true }));
+    } finally {
+      this.db.pragma('secure_delete = OFF');
+    }
+    if (changed.length > 0 && !this.bulk) this.db.pragma('wal_checkpoint(TRUNCATE)');
+    if (changed.length > 0) {
+      this.cache.clear();
+      this.notify(changed.map((journeyId) => ({ kind: 'journey' as const, journeyId, position: this.checkpoint })));
     }
     return changed;
   }

@@ -51,6 +51,8 @@ describe('crypto-shredding', () => {
   });
 
   it('reads (audit API, timelines) see the data as sent', async () => {
+    const timeline = (await (await h.http('/api/journeys/sh-1', { token: await h.token('analyst') })).json()) as { events: { actor?: string }[] };
+    expect(timeline.events[0]!.actor).toBe('agent.jane.doe');
     const events = await auditEvents('sh-1');
     expect(events[0]!.event.data.customerRef).toBe('alice-7731');
     expect(events[0]!.event.actor).toBe('agent.jane.doe');
@@ -64,6 +66,12 @@ describe('crypto-shredding', () => {
     const res = await h.post('/api/erasures', { customerRef: 'alice-7731' }, await h.token('admin'));
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ erased: true, journeys: 1 });
+
+    // the analysts' timeline is read from the read store: its row was rewritten, not kept
+    const timeline = (await (await h.http('/api/journeys/sh-1', { token: analyst })).json()) as { events: { actor?: string }[] };
+    expect(timeline.events[0]!.actor).toBe('[erased]');
+    const other = (await (await h.http('/api/journeys/sh-2', { token: analyst })).json()) as { events: { actor?: string }[] };
+    expect(other.events[0]!.actor).toBe('agent.jane.doe');
 
     const erased = await auditEvents('sh-1');
     expect(erased[0]!.event.data.customerRef).toBe('[erased]');

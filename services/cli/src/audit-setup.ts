@@ -61,9 +61,14 @@ export function isShredding(store: EventStore): store is ShreddingStore {
 }
 
 /** Erases a customer: their keys go, a signed erasure record and a fresh digest stay. */
-export function eraseCustomer(config: JourneyConfig, store: ShreddingStore, customerRef: string, by: string): { journeys: number; existed: boolean; record: ErasureRecord } {
+export function eraseCustomer(
+  config: JourneyConfig,
+  store: ShreddingStore,
+  customerRef: string,
+  by: string,
+): { journeys: number; journeyIds: string[]; existed: boolean; record: ErasureRecord } {
   const result = store.eraseCustomer(customerRef);
   const audit = openAudit(config);
   const record = recordErasure(audit.paths.erasuresFile, { subjects: result.subjects, journeys: result.journeys.length, by }, audit.keys.current());
-  return { journeys: result.journeys.length, existed: result.existed, record };
+  return { journeys: result.journeys.length, journeyIds: result.journeys, existed: result.existed, record };
 }

@@ -10,8 +10,8 @@ export function register(program: Command): void {
       `
 The erasure is recorded, signed, in the audit directory (erasures.jsonl) with no trace of
 the reference itself. A running server reads the key file at start: erase through
-POST /api/erasures while it runs, or restart it. Then \`journey rebuild\` so the projections
-forget what they had read.`,
+POST /api/erasures while it runs (the server then rewrites the read store's rows of those
+journeys itself). Run offline, this command rewrites them in the read store file.`,
     )
     .action(async (opts: { customer: string }) => {
       const { CliError } = await import('../errors.ts');
@@ -25,13 +25,39 @@ forget what they had read.`,
       try {
         if (!isShredding(store)) throw new CliError('JOURNEY_SHREDDING=off: this store keeps no per-customer keys, nothing can be crypto-shredded');
         const r = eraseCustomer(config, store, ref, 'cli');
+        const rewritten = await rewriteReadStore(config, store, r.journeyIds);
         process.stdout.write(
           r.existed
             ? `erased: the key of that customer is destroyed (${r.journeys} journey(s)); recorded at ${r.record.at}\n`
             : `no key was held for that customer (nothing of theirs is readable); recorded at ${r.record.at}\n`,
         );
+        if (rewritten !== null) process.stdout.write(`read store: ${rewritten} journey row(s) rewritten without the erased fields (${config.readStore})\n`);
       } finally {
         await store.close();
       }
     });
+}
+
+/**
+ * The read store file's rows of those journeys, rewritten from the store as it now reads
+ * ([erased]). null when there is no read store file (nothing to rewrite). A stale store (other
+ * fold or calendars) is rebuilt by the next `journey serve` from the erased store anyway.
+ */
+async function rewriteReadStore(
+  config: import('../config.ts').JourneyConfig,
+  store: Pick<import('@journeys/event-store').EventStore, 'readStream'>,
+  journeyIds: readonly string[],
+): Promise<number | null> {
+  const { existsSync } = await import('node:fs');
+  if (journeyIds.length === 0 || !existsSync(config.readStore)) return null;
+  const { openReadStore, rewriteJourneys } = await import('@journeys/projections');
+  const { loadCalendars } = await import('../config.ts');
+  const calendars = await loadCalendars(config);
+  const rs = openReadStore({ path: config.readStore, ...(calendars ? { calendars } : {}) });
+  try {
+    if (rs.stale) return null;
+    return await rewriteJourneys(rs, store, journeyIds);
+  } finally {
+    rs.close();
+  }
 }

@@ -24,6 +24,8 @@ export function register(program: Command): void {
       if (!Number.isInteger(batchSize) || batchSize < 1) throw new CliError(`--batch-size must be a positive integer, not ${JSON.stringify(opts.batchSize)}`);
 
       const config = loadConfig();
+      const { loadCalendars } = await import('../config.ts');
+      const calendars = await loadCalendars(config);
       const store = await openExistingStore(config);
       try {
         // Progress in events counted by the store, never in positions (EventStoreDB's are byte offsets):
@@ -36,6 +38,7 @@ export function register(program: Command): void {
           store,
           path: config.readStore,
           batchSize,
+          ...(calendars ? { calendars } : {}),
           onProgress: bar
             ? (applied) =>
                 void store.eventsAfter(applied).then(
@@ -45,7 +48,7 @@ export function register(program: Command): void {
             : undefined,
         });
         bar?.stop();
-        const rs = openReadStore({ path: config.readStore, readonly: true });
+        const rs = openReadStore({ path: config.readStore, readonly: true, ...(calendars ? { calendars } : {}) });
         const handoffs = rs.handoffs();
         rs.close();
         const rate = result.seconds > 0 ? Math.round(result.events / result.seconds) : result.events;

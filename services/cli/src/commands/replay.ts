@@ -28,11 +28,13 @@ export function register(program: Command): void {
       const { openExistingStore } = await import('../existing-store.ts');
       const { createProjectionRunner, openReadStore } = await import('@journeys/projections');
       const config = loadConfig();
+      const { loadCalendars } = await import('../config.ts');
+      const calendars = await loadCalendars(config);
       const store = await openExistingStore(config);
       try {
         // A read store that a server keeps up to date is read as it is; otherwise one is built in memory.
         if (existsSync(config.readStore)) {
-          const rs = openReadStore({ path: config.readStore, readonly: true });
+          const rs = openReadStore({ path: config.readStore, readonly: true, ...(calendars ? { calendars } : {}) });
           try {
             process.stdout.write(JSON.stringify(rs.replay(asOf, filter), null, 2) + '\n');
           } finally {
@@ -40,7 +42,7 @@ export function register(program: Command): void {
           }
           return;
         }
-        const runner = createProjectionRunner({ store });
+        const runner = createProjectionRunner({ store, ...(calendars ? { calendars } : {}) });
         await runner.start();
         await runner.waitUntilCaughtUp();
         const answer = runner.queries.replay(asOf, filter);
