@@ -5,6 +5,7 @@
  * dead-letters. A department user may subscribe only under its own inbox prefix
  * (`_INBOX_<slug>.>`, see `departmentInboxPrefix`; the emitter connects with it): under
  * `_INBOX.>` it could read the JetStream acks and pull deliveries of ingest and the others.
+ * It may also subscribe to its own silo alerts, `journey.alerts.<slug>`, and to no one else's.
  * Passwords are never written here: each is a `$VARIABLE` nats-server reads
  * from its environment (`JOURNEY_NATS_PASSWORD_<SLUG>` with `-` as `_`, upper-cased). nats-server
  * parses a variable's value as config: use passwords that start with a letter (or quote them).
@@ -13,6 +14,7 @@
  */
 import { departmentSlug } from '../../contracts/src/department.ts';
 import { departmentInboxPrefix, departmentSubjectFilter, DLQ_SUBJECTS, EVENTS_SUBJECTS } from '../../contracts/src/subjects.ts';
+import { ALERTS_SUBJECTS, alertSubject } from '../../contracts/src/alerts.ts';
 
 export interface NatsConfigOptions {
   /** Department names as the organisation writes them ("V5 3rd"): their slugs make the users. */
@@ -41,13 +43,14 @@ export function renderNatsConfig(options: NatsConfigOptions): string {
   const slugs = [...new Set(options.departments.map(departmentSlug))].sort();
   if (slugs.includes(ingest)) throw new Error(`a department slug collides with the service user ${ingest}`);
   const departmentUsers = slugs.map(
-    (slug) => `    # department ${slug}: may publish its own events only; JetStream acks come back on its own inbox prefix
+    (slug) => `    # department ${slug}: may publish its own events only; JetStream acks come back on its own inbox prefix;
+    # it may follow its own silo alerts (journey.alerts.<slug>), nobody else's
     {
       user: ${q(slug)}
       password: ${password(slug)}
       permissions: {
         publish: { allow: [${q(departmentSubjectFilter(slug))}] }
-        subscribe: { allow: [${q(`${departmentInboxPrefix(slug)}.>`)}] }
+        subscribe: { allow: [${q(`${departmentInboxPrefix(slug)}.>`)}, ${q(alertSubject(slug))}] }
       }
     }`,
   );
@@ -65,12 +68,13 @@ authorization {
   users: [
     # ingest workers and the API's HTTP ingress: create/update the streams, publish for any
     # department (the API checks the caller's token), pull, ack, dead-letter, follow the
-    # max-deliveries advisories, and use KV buckets (customer status read model).
+    # max-deliveries advisories, use KV buckets (customer status read model), and publish
+    # the silo alerts of every department.
     {
       user: ${q(ingest)}
       password: ${password(ingest)}
       permissions: {
-        publish: { allow: [${q(EVENTS_SUBJECTS)}, ${q(DLQ_SUBJECTS)}, "$JS.API.>", "$JS.ACK.>", "$KV.>", "_INBOX.>"] }
+        publish: { allow: [${q(EVENTS_SUBJECTS)}, ${q(DLQ_SUBJECTS)}, ${q(ALERTS_SUBJECTS)}, "$JS.API.>", "$JS.ACK.>", "$KV.>", "_INBOX.>"] }
         subscribe: { allow: ["_INBOX.>", "$JS.EVENT.ADVISORY.>", "$KV.>"] }
       }
     }

@@ -1,4 +1,5 @@
 import type {
+  Alert,
   HandoffAnalytics,
   JourneySummary,
   JourneyTimeline,
@@ -130,6 +131,15 @@ export function createApi(token: string | null, base = '') {
     /** One page of full timelines (swimlanes, replay tokens): the server pages, the viewer never cuts. */
     timelines: (q: ListQuery = {}, signal?: AbortSignal) =>
       get<{ items: JourneyTimeline[]; nextCursor: string | null }>(`/api/timelines${query(q)}`, signal),
+    /** Open silo alerts, newest change first (one page of up to 500; `nextCursor` says there are more). */
+    openAlerts: () => get<{ items: Alert[]; nextCursor: string | null }>('/api/alerts?state=open&limit=500'),
+    /** Alert digests as they happen (and `resync`): the caller reloads the list on each. */
+    alertStream(onChange: () => void): () => void {
+      if (typeof EventSource === 'undefined') return () => {};
+      const es = new EventSource(`${base}/api/alerts/stream${query({ token })}`);
+      for (const type of ['alerts', 'resync']) es.addEventListener(type, () => onChange());
+      return () => es.close();
+    },
     /** The analyst change stream; EventSource cannot send headers, so the token rides in the query. */
     stream(onChange: () => void, onError?: () => void, onOpen?: () => void): () => void {
       if (typeof EventSource === 'undefined') return () => {};

@@ -11,6 +11,7 @@ import { renderFocus } from './focus-panel.ts';
 import { renderVariants } from './variants-view.ts';
 import { createTooltip } from './tooltip.ts';
 import { formatDuration, formatInstant } from './format.ts';
+import { startAlertsPanel } from './alerts-panel.ts';
 
 type View = 'map' | 'swimlanes' | 'replay' | 'variants' | 'hotspots';
 
@@ -587,6 +588,7 @@ if (!token) {
     },
   );
   window.addEventListener('pagehide', stop);
+  window.addEventListener('pagehide', startAlertsPanel(api, $<HTMLDetailsElement>('#alerts-panel')));
   $('#live').textContent = 'connecting';
   show(view);
   loadNames().catch(fail);

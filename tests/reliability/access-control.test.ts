@@ -59,6 +59,9 @@ const ROUTES: RouteCase[] = [
   { name: 'department workload', method: 'GET', path: '/api/analytics/departments', expect: [401, 403, 403, 200, 200, 403, 200] },
   { name: 'replay', method: 'GET', path: `/api/replay?asOf=${ASOF}`, expect: [401, 403, 403, 403, 200, 403, 200] },
   { name: 'viewer change feed', method: 'GET', path: '/api/stream', sse: true, expect: [401, 403, 403, 403, 200, 403, 200] },
+  { name: 'silo alerts', method: 'GET', path: '/api/alerts', expect: [401, 403, 403, 200, 200, 403, 200] },
+  { name: 'alert stream', method: 'GET', path: '/api/alerts/stream', sse: true, expect: [401, 403, 403, 200, 200, 403, 200] },
+  { name: 'calendars', method: 'GET', path: '/api/calendars', expect: [401, 403, 403, 200, 200, 403, 200] },
   { name: 'audit events', method: 'GET', path: '/api/audit/events', expect: [401, 403, 403, 403, 403, 200, 200] },
   { name: 'audit verify', method: 'GET', path: '/api/audit/verify', expect: [401, 403, 403, 403, 403, 200, 200] },
   { name: 'issue token', method: 'POST', path: '/api/tokens', body: () => ({ role: 'customer', journeyId: JOURNEY, ttl: '1h' }), expect: [401, 403, 403, 403, 403, 403, 201] },
@@ -129,7 +132,7 @@ describe('access control: every route × every role', () => {
   it('accepts ?token= only on the status routes and the streams', async () => {
     for (const route of ROUTES.filter((r) => r.method === 'GET' && !['/healthz', '/readyz', '/api/openapi.json'].includes(r.path))) {
       const r = await call(route, 'admin', 'query');
-      const allowed = route.path.includes('/status') || route.path === '/api/stream';
+      const allowed = route.path.includes('/status') || route.path.endsWith('/stream');
       expect({ path: route.path, status: r.status }).toEqual({ path: route.path, status: allowed ? 200 : 401 });
     }
   });

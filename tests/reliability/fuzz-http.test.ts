@@ -23,6 +23,8 @@ const GET_ROUTES = [
   '/api/analytics/process-map',
   '/api/analytics/departments',
   '/api/replay',
+  '/api/alerts',
+  '/api/calendars',
   '/api/audit/events',
   '/api/audit/verify',
   '/metrics',
@@ -30,9 +32,9 @@ const GET_ROUTES = [
   '/readyz',
   '/api/openapi.json',
 ];
-const STREAMS = [`/api/journeys/${JOURNEY}/status/stream`, '/api/stream'];
+const STREAMS = [`/api/journeys/${JOURNEY}/status/stream`, '/api/stream', '/api/alerts/stream'];
 
-const KNOWN_PARAMS = ['journeyType', 'department', 'state', 'breached', 'limit', 'cursor', 'from', 'to', 'asOf', 'journeyId', 'type', 'token', 'lastEventId'];
+const KNOWN_PARAMS = ['journeyType', 'department', 'state', 'breached', 'limit', 'cursor', 'from', 'to', 'asOf', 'journeyId', 'type', 'token', 'lastEventId', 'kind', 'clock'];
 
 /** A raw query-string component: sometimes well encoded, sometimes broken on purpose. */
 const rawComponent = fc.oneof(

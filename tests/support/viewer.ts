@@ -41,6 +41,8 @@ export interface SimulatedData {
   org?: 'standard' | 'large';
   /** Import this event log (XES, CSV, JSON Lines) instead of simulating. */
   log?: string;
+  /** A calendar file as JOURNEY_CALENDARS (e.g. DEMO_CALENDARS, the simulated departments' hours). */
+  calendars?: string;
 }
 
 export async function startViewerRuntime(data: SimulatedData = {}): Promise<ViewerRuntime> {
@@ -49,6 +51,7 @@ export async function startViewerRuntime(data: SimulatedData = {}): Promise<View
   if (data.org === 'large') writeFileSync(orgUnitsFile, JSON.stringify(largeOrgUnits()));
   const config = loadConfig({
     ...(data.org === 'large' ? { JOURNEY_ORG_UNITS: orgUnitsFile } : {}),
+    ...(data.calendars !== undefined ? { JOURNEY_CALENDARS: data.calendars } : {}),
     JOURNEY_STORE: `sqlite:${join(dir, 'journeys.db')}`,
     JOURNEY_AUTH_SECRET: 'viewer-browser-suite-secret-0123456789abcdef',
     LOG_LEVEL: 'warn',

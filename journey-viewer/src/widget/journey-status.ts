@@ -1,5 +1,6 @@
 import type { CustomerStatus } from '@journeys/contracts';
 import { messagesFor, titleFor, type Messages } from './messages.ts';
+import { ESTIMATE_STYLE, expectedLine, stagesAheadItems } from './estimate.ts';
 
 /**
  * `<journey-status journey="…" token="…">`: the customer's view of one request, for any
@@ -41,6 +42,7 @@ time { color: #5a6478; font-size: .88em; margin-left: .4em; }
 .ontrack { color: #1e6b35; font-weight: 600; }
 .updated, .note { color: #5a6478; font-size: .85em; margin: 0; }
 .error { color: #a8321e; }
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 `;
 
 
@@ -56,7 +58,7 @@ export class JourneyStatusElement extends HTMLElement {
     super();
     this.#root = this.attachShadow({ mode: 'open' });
     const style = document.createElement('style');
-    style.textContent = STYLE;
+    style.textContent = STYLE + ESTIMATE_STYLE;
     const card = document.createElement('div');
     card.className = 'card';
     card.setAttribute('part', 'card');
@@ -216,6 +218,7 @@ export class JourneyStatusElement extends HTMLElement {
       steps.append(li);
     }
     if (s.state !== 'completed') steps.append(el('li', { 'aria-current': 'step' }, s.stage));
+    steps.append(...stagesAheadItems(s, m, el));
 
     const parts: Node[] = [title, status, steps];
     if (s.promisedBy) {
@@ -225,6 +228,8 @@ export class JourneyStatusElement extends HTMLElement {
       else if (s.onTrack === false) p.append(el('span', { class: 'late' }, s.state === 'completed' ? m.completedLate : m.runningLate));
       parts.push(p);
     }
+    const expected = expectedLine(s, m, el, time, day);
+    if (expected) parts.push(expected);
     const updated = el('p', { class: 'updated' }, `${m.lastUpdate} `);
     updated.append(time(s.lastUpdate));
     parts.push(updated);

@@ -22,6 +22,13 @@ export interface Messages {
   onTrack: string;
   runningLate: string;
   completedLate: string;
+  /** "Expected by <date>", with the range "(between <a> and <b>)" */
+  expectedBy: string;
+  between: string;
+  and: string;
+  trendingLate: string;
+  /** Screen readers: the typical stages after the current one. */
+  ahead: string;
   lastUpdate: string;
   noRequest: string;
   expired: string;
@@ -51,6 +58,11 @@ export const CATALOGUE = {
     onTrack: 'on track',
     runningLate: 'running late',
     completedLate: 'completed late',
+    expectedBy: 'Expected by',
+    between: 'between',
+    and: 'and',
+    trendingLate: 'later than promised',
+    ahead: 'still to come',
     lastUpdate: 'Last update',
     noRequest: 'No request to show.',
     expired: 'This status link has expired or is not valid. Please ask us for a new one.',
@@ -78,6 +90,11 @@ export const CATALOGUE = {
     onTrack: 'dans les temps',
     runningLate: 'en retard',
     completedLate: 'terminée en retard',
+    expectedBy: 'Fin prévue le',
+    between: 'entre le',
+    and: 'et le',
+    trendingLate: 'plus tard que promis',
+    ahead: 'à venir',
     lastUpdate: 'Dernière mise à jour',
     noRequest: 'Aucune demande à afficher.',
     expired: 'Ce lien de suivi a expiré ou n’est pas valide. Demandez-nous-en un nouveau.',

@@ -3,10 +3,11 @@ import type { ChainVerification } from '@journeys/contracts';
 import type { Registry } from 'prom-client';
 import type { EventStore } from '@journeys/event-store';
 import type { EventBus } from '@journeys/bus';
-import type { JourneyQueries } from '@journeys/projections';
+import type { CalendarSet, JourneyQueries } from '@journeys/projections';
 import type { OrgUnits } from '@journeys/contracts';
 import type { Auth } from './auth/tokens.ts';
 import type { RateLimits } from './http/rate-limit.ts';
+import type { AlertService } from './alerts/service.ts';
 
 /** What the API needs from the rest of the process; `journey serve` wires the real parts. */
 export interface AppDeps {
@@ -60,4 +61,8 @@ export interface AppDeps {
   statusCacheMs?: number;
   /** Department → organisational units (JOURNEY_ORG_UNITS), for the map's roll-up; absent: none. */
   orgUnits?: OrgUnits;
+  /** Business-hours calendars (JOURNEY_CALENDARS): GET /api/calendars, ?clock=business; absent: none configured. */
+  calendars?: CalendarSet;
+  /** Live silo alerts (GET /api/alerts and its stream); absent: those routes answer 404. */
+  alerts?: AlertService;
 }

@@ -24,3 +24,6 @@ export { checkReadiness } from './routes/ops.ts';
 export { HttpProblem, PROBLEM_CONTENT_TYPE } from './problem.ts';
 export { redactUrl } from './http/logging.ts';
 export { DEFAULT_RATE_LIMITS, type RateLimits } from './http/rate-limit.ts';
+export { openAlertStore, type AlertStore, type AlertListFilter, type AlertChange } from './alerts/store.ts';
+export { createAlertService, type AlertService, type AlertServiceOptions } from './alerts/service.ts';
+export { createWebhookSender, signBody, type WebhookOptions, type WebhookSender } from './alerts/webhooks.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AnalyticsFilterSchema, EVENT_TYPES, JOURNEY_STATES, JourneyIdSchema, ProblemSchema, RoleSchema, isoInstant } from '@journeys/contracts';
+import { AlertKindSchema, AlertStateSchema, AnalyticsFilterSchema, ClockSchema, EVENT_TYPES, JOURNEY_STATES, JourneyIdSchema, ProblemSchema, RoleSchema, isoInstant } from '@journeys/contracts';
 
 /**
  * Request shapes of the HTTP API that the contracts do not already hold (query strings,
@@ -33,7 +33,20 @@ export const JourneyListQuerySchema = z.strictObject({
 
 export const TimelineListQuerySchema = JourneyListQuerySchema.extend({ limit: limit(1000, 100) });
 
-export const AnalyticsQuerySchema = z.strictObject(AnalyticsFilterSchema.shape);
+export const HandoffQuerySchema = z.strictObject({
+  ...AnalyticsFilterSchema.shape,
+  clock: ClockSchema.optional().describe("business: each delay in the receiving department's open hours (needs JOURNEY_CALENDARS); default elapsed"),
+});
+
+/** GET /api/alerts: newest change first. */
+export const AlertListQuerySchema = z.strictObject({
+  state: AlertStateSchema.optional(),
+  kind: AlertKindSchema.optional(),
+  department: z.string().min(1).max(128).optional().describe('the department name as recorded (the one that can act)'),
+  journeyId: JourneyIdSchema.optional(),
+  cursor: cursor.optional(),
+  limit: limit(500, 100),
+});
 
 export const DepartmentsQuerySchema = z.strictObject({
   ...AnalyticsFilterSchema.shape,

@@ -1,5 +1,5 @@
 import { Parser } from '@asyncapi/parser';
-import { DEAD_LETTER_REASONS, EVENT_TYPES } from '@journeys/contracts';
+import { ALERT_KINDS, DEAD_LETTER_REASONS, EVENT_TYPES } from '@journeys/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from './support/harness.ts';
 
@@ -59,6 +59,12 @@ describe('AsyncAPI', () => {
     expect(reasonHeader.enum()).toEqual(Object.keys(DEAD_LETTER_REASONS));
     expect(dlq.payload()!.properties()!.reason!.enum()).toEqual(Object.keys(DEAD_LETTER_REASONS));
 
+    // Alerts: the digest schema of the contracts, deduplicated by Nats-Msg-Id like the events.
+    const alert = document!.channels().get('alerts')!.messages().all()[0]!;
+    expect(alert.headers()!.required()).toContain('Nats-Msg-Id');
+    expect(alert.payload()!.properties()!.kind!.enum()).toEqual([...ALERT_KINDS]);
+    expect(alert.payload()!.required()).toEqual(expect.arrayContaining(['department', 'kind', 'opened', 'escalated', 'resolved', 'open', 'alerts', 'truncated', 'at']));
+
     const ops = document!
       .operations()
       .all()
@@ -67,6 +73,7 @@ describe('AsyncAPI', () => {
       expect.arrayContaining([
         ['publishEvent', 'send'],
         ['receiveDeadLetter', 'receive'],
+        ['receiveAlert', 'receive'],
       ]),
     );
   });

@@ -339,6 +339,9 @@ describe('OpenAPI', () => {
       '/api/audit/events',
       '/api/audit/verify',
       '/api/dead-letters',
+      '/api/alerts',
+      '/api/alerts/stream',
+      '/api/calendars',
       '/healthz',
       '/readyz',
       '/metrics',
@@ -346,7 +349,12 @@ describe('OpenAPI', () => {
       expect(doc.paths, path).toHaveProperty([path]);
     }
     expect(Object.keys(doc.components.schemas)).toEqual(
-      expect.arrayContaining(['JourneyEvent', 'CustomerStatus', 'Problem', 'JourneyTimeline']),
+      expect.arrayContaining(['JourneyEvent', 'CustomerStatus', 'Problem', 'JourneyTimeline', 'AlertPage', 'AlertDigest', 'Calendars']),
     );
+    // The query parameters come from the same zod schemas the handlers parse.
+    const handoffs = (doc.paths['/api/analytics/handoffs'] as { get: { parameters: { name: string; schema: { enum?: string[] } }[] } }).get;
+    expect(handoffs.parameters.find((p) => p.name === 'clock')?.schema.enum).toEqual(['elapsed', 'business']);
+    const alerts = (doc.paths['/api/alerts'] as { get: { parameters: { name: string }[] } }).get;
+    expect(alerts.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(['state', 'kind', 'department', 'journeyId', 'cursor', 'limit']));
   });
 });

@@ -13,3 +13,4 @@ export { AckPolicy } from '@nats-io/jetstream';
 export { pipelinedPublisher, PublishFailure, type PipelinedAck } from './pipelined.ts';
 export { headers as natsHeaders } from '@nats-io/transport-node';
 export { journeyIdOfStatusKey, openStatusBucket, startStatusKvPublisher, statusKey, statusKvSettingsFromEnv, STATUS_BUCKET, type StatusKvOptions, type StatusKvPublisher, type StatusSource } from './status-kv.ts';
+export { natsAlertPublisher, type AlertBusPublisher } from './alert-stream.ts';

@@ -26,6 +26,10 @@ const MIN_SECRET_LENGTH = 32;
  *  - JOURNEY_TRUST_PROXY    proxies whose X-Forwarded-For is believed (hops, or addresses/CIDRs)
  *  - JOURNEY_WIDGET_FRAME_ANCESTORS  origins that may frame /widget/status.html (default: JOURNEY_WIDGET_ORIGINS)
  *  - JOURNEY_ORG_UNITS  a JSON file mapping departments to organisational units (the map's roll-up)
+ *  - JOURNEY_CALENDARS  a business-hours calendar file (contracts/src/calendars.ts); absent: elapsed time only
+ *  - JOURNEY_ALERT_RULES  a JSON file of alert rules (contracts/src/alerts.ts); absent: the defaults
+ *  - JOURNEY_ALERTS_DB  the alert store file (default: beside the embedded store, `<store>.alerts.db`)
+ *  - JOURNEY_ALERT_WEBHOOKS  comma-separated URLs that receive alert digests; JOURNEY_ALERT_WEBHOOK_SECRET signs them
  */
 export interface JourneyConfig {
   store: string;
@@ -54,6 +58,15 @@ export interface JourneyConfig {
   trustProxy: string | undefined;
   widgetFrameAncestors: string | undefined;
   orgUnitsFile: string | undefined;
+  /** JOURNEY_CALENDARS: the calendar file; undefined: no business time. */
+  calendarsFile: string | undefined;
+  /** JOURNEY_ALERT_RULES: the alert rules file; undefined: the defaults. */
+  alertRulesFile: string | undefined;
+  /** The alert store file (JOURNEY_ALERTS_DB). */
+  alertsDb: string;
+  /** JOURNEY_ALERT_WEBHOOKS, comma-separated. */
+  alertWebhooks: string[];
+  alertWebhookSecret: string | undefined;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -108,9 +121,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): JourneyConfig 
     metricsPublic: metricsPublic === 'true' || metricsPublic === '1',
     widgetOrigins: nonEmpty(env.JOURNEY_WIDGET_ORIGINS) ?? '*',
     logLevel,
-    readStore: resolve(nonEmpty(env.JOURNEY_READ_STORE)?.replace(/^sqlite:/, '') ?? defaultReadStore(storeLocation)),
+    readStore: resolve(nonEmpty(env.JOURNEY_READ_STORE)?.replace(/^sqlite:/, '') ?? besideStore(storeLocation, 'read')),
     viewerDir: nonEmpty(env.JOURNEY_VIEWER_DIR) ?? fileURLToPath(new URL('../../../journey-viewer/dist', import.meta.url)),
     orgUnitsFile: nonEmpty(env.JOURNEY_ORG_UNITS),
+    calendarsFile: nonEmpty(env.JOURNEY_CALENDARS),
+    alertRulesFile: nonEmpty(env.JOURNEY_ALERT_RULES),
+    alertsDb: resolve(nonEmpty(env.JOURNEY_ALERTS_DB)?.replace(/^sqlite:/, '') ?? besideStore(storeLocation, 'alerts')),
+    alertWebhooks: (nonEmpty(env.JOURNEY_ALERT_WEBHOOKS) ?? '')
+      .split(',')
+      .map((u) => u.trim())
+      .filter(Boolean),
+    alertWebhookSecret: nonEmpty(env.JOURNEY_ALERT_WEBHOOK_SECRET),
   };
 }
 
@@ -123,7 +144,6 @@ export function storeHome(config: Pick<JourneyConfig, 'storeLocation'>): string 
   return config.storeLocation.kind === 'sqlite' ? dirname(resolve(config.storeLocation.path)) : resolve('data');
 }
 
-/** The read store beside the embedded event store (`journeys.db` → `journeys.read.db`). */
 /** Where the in-heap design kept its snapshot (removed at start: the read store replaced it). */
 export function projectionCheckpointDir(config: Pick<JourneyConfig, 'storeLocation'>): string | undefined {
   if (config.storeLocation.kind !== 'sqlite') return undefined;
@@ -131,11 +151,27 @@ export function projectionCheckpointDir(config: Pick<JourneyConfig, 'storeLocati
   return join(dirname(path), `${basename(path)}.projections`);
 }
 
-function defaultReadStore(loc: StoreLocation): string {
-  if (loc.kind !== 'sqlite') return join('data', 'journeys.read.db');
+/** A companion file beside the embedded store (`journeys.db` → `journeys.<what>.db`); with EventStoreDB under ./data. */
+function besideStore(loc: StoreLocation, what: 'read' | 'alerts'): string {
+  if (loc.kind !== 'sqlite') return join('data', `journeys.${what}.db`);
   const path = resolve(loc.path);
   const name = basename(path).replace(/\.db$/, '');
-  return join(dirname(path), `${name}.read.db`);
+  return join(dirname(path), `${name}.${what}.db`);
+}
+
+/** The calendar file `journey demo` uses when JOURNEY_CALENDARS is not set: the simulated departments' hours. */
+export const DEMO_CALENDARS = fileURLToPath(new URL('../../../infra/calendars/demo.json', import.meta.url));
+
+/** Loads and validates JOURNEY_CALENDARS; a bad file is a clear CLI error naming every problem, not a crash. */
+export async function loadCalendars(config: Pick<JourneyConfig, 'calendarsFile'>): Promise<import('@journeys/projections').CalendarSet | undefined> {
+  if (config.calendarsFile === undefined) return undefined;
+  const { loadCalendarFile, CalendarFileError } = await import('@journeys/projections');
+  try {
+    return loadCalendarFile(config.calendarsFile);
+  } catch (err) {
+    if (err instanceof CalendarFileError) throw new CliError(`JOURNEY_CALENDARS: ${err.message}`);
+    throw err;
+  }
 }
 
 export interface AuthSecret {

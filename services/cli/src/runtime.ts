@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { loadOrgUnits } from './org-units.ts';
-import { createApp, registerProcessMetrics, type Auth, type JourneysApp, type RateLimits } from '@journeys/api';
+import { createApp, registerProcessMetrics, type AlertService, type Auth, type JourneysApp, type RateLimits } from '@journeys/api';
 import { startStatusKvPublisher, statusKvSettingsFromEnv, type EventBus, type NatsBus } from '@journeys/bus';
 import { openEventStore, type EventStore } from '@journeys/event-store';
 import { startIngest, type IngestHandle } from '@journeys/ingest';
@@ -16,7 +16,8 @@ import { checkTail, countShredded, lastDigest, natsDigestPublisher, startDigestS
 import { auditSchedule, eraseCustomer, isShredding, openAudit, shreddedStore } from './audit-setup.ts';
 import { authFromConfig } from './auth.ts';
 import { CliError } from './errors.ts';
-import { loadConfig, projectionCheckpointDir, resolveAuthSecret, type AuthSecret, type JourneyConfig } from './config.ts';
+import { loadCalendars, loadConfig, projectionCheckpointDir, resolveAuthSecret, type AuthSecret, type JourneyConfig } from './config.ts';
+import { alertRulesFromFile, startAlerts, webhookUrls } from './alerts.ts';
 
 export interface RuntimeOptions {
   /** Default: `loadConfig()` (the environment). */
@@ -50,6 +51,8 @@ export interface Runtime {
   registry: Registry;
   logger: Logger;
   app: JourneysApp;
+  /** Live silo alerts, evaluated on a timer and soon after new events (GET /api/alerts). */
+  alerts: AlertService;
   server: Server;
   /** e.g. http://127.0.0.1:8080 */
   url: string;
@@ -97,6 +100,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
   };
 
   try {
+    // Files an operator writes by hand: a mistake in one stops start-up before anything is opened.
+    const calendars = await loadCalendars(config);
+    alertRulesFromFile(config.alertRulesFile);
+    webhookUrls(config);
+
     const authSecret = await resolveAuthSecret(config);
     const auth = authFromConfig(config, authSecret.secret);
     cleanups.push(() => Promise.resolve(auth.close()));
@@ -153,6 +161,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
     const projections = createProjectionRunner({
       store,
       ...(readStorePath !== undefined ? { readStorePath } : {}),
+      ...(calendars ? { calendars } : {}),
       onError: (err) => logger.error({ err }, 'projection runner error'),
       onNotice: announce,
     });
@@ -171,7 +180,15 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       cleanups.push(() => kv.stop());
     }
 
+    const alerts = await startAlerts({ config, queries: projections.queries, bus, logger, calendars, dbPath: config.alertsDb });
+    cleanups.push(async () => {
+      await alerts.stop();
+      alerts.store.close();
+    });
+
     const app = createApp({
+      alerts,
+      ...(calendars ? { calendars } : {}),
       store,
       bus,
       queries: projections.queries,
@@ -189,6 +206,9 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         ? {
             eraseCustomer: async (customerRef: string) => {
               const r = eraseCustomer(config, store, customerRef, 'api');
+              // The read store's rows held those journeys' actors and reasons: rewritten from
+              // the store as it reads now ([erased]), so no copy outlives the key.
+              await projections.rewriteJourneys(r.journeyIds);
               await signer.signNow();
               return { journeys: r.journeys, existed: r.existed, erasedAt: r.record.at };
             },
@@ -205,6 +225,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       ...(options.app?.rateLimits !== undefined ? { rateLimits: options.app.rateLimits } : {}),
     });
     cleanups.push(() => Promise.resolve(app.closeApp()));
+    alerts.start();
 
     const server = await listen(app, options.port ?? config.port, options.host ?? config.host);
     cleanups.push(() => closeServer(server));
@@ -219,6 +240,12 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
         : `journeys: bus: ${bus.describe()}`,
     );
     if (stages.source) announce(`journeys: customer stages from ${stages.source}`);
+    announce(
+      calendars
+        ? `journeys: business hours from ${config.calendarsFile}: every duration also in business time`
+        : 'journeys: no business-hours calendars (JOURNEY_CALENDARS): durations in elapsed time only',
+    );
+    announce(`journeys: silo alerts kept in ${config.alertsDb}${bus.kind === 'nats' ? ', published on journey.alerts.<department>' : ''}`);
     if (authSecret.source === 'env') announce('journeys: tokens signed with JOURNEY_AUTH_SECRET');
     else
       announce(
@@ -246,6 +273,7 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
       registry,
       logger,
       app,
+      alerts,
       server,
       url,
       close: closeAll,

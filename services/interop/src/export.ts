@@ -32,6 +32,12 @@ export interface ExportOptions {
   from?: string;
   to?: string;
   onProgress?: (events: number) => void;
+  /**
+   * Business ms of a department's calendar in [t0, t1) (JOURNEY_CALENDARS). Given, each XES
+   * event carries the seconds since its trace's previous event, elapsed and in its own
+   * department's open hours (for a change of department: the receiver's, as business_time.py counts it).
+   */
+  businessMs?: (department: string, t0: number, t1: number) => number;
 }
 
 export interface ExportResult {
@@ -138,8 +144,13 @@ export async function exportLog(store: EventStore, out: Writable, options: Expor
         .filter(({ t }) => t >= from && t < to)
         .sort((a, b) => a.t - b.t || a.stored.position - b.stored.position);
       let body = '';
-      for (const { stored } of stream) {
-        body += xesEvent(stored.event);
+      let prev: number | undefined;
+      for (const { stored, t } of stream) {
+        const since = options.businessMs
+          ? { elapsed: (t - (prev ?? t)) / 1000, business: options.businessMs(stored.event.department, prev ?? t, t) / 1000 }
+          : undefined;
+        body += xesEvent(stored.event, since);
+        prev = t;
         tick();
       }
       if (body !== '') await write(out, xesTraceOpen(journeyId) + body + XES_TRACE_CLOSE);

@@ -48,7 +48,13 @@ export const OCCURRED_AT_KEY = 'journeys:occurredAt';
 export const CORRELATION_KEY = 'journeys:correlationId';
 export const CAUSATION_KEY = 'journeys:causationId';
 export const SCHEMA_VERSION_KEY = 'journeys:schemaVersion';
+/** Seconds since the trace's previous event, elapsed and in the event's department's open hours (XES exports with calendars). */
+export const ELAPSED_KEY = 'journeys:elapsedSincePrevious';
+export const BUSINESS_KEY = 'journeys:businessSincePrevious';
+/** Keys our exports write and imports read as the envelope (or derive again), never as an event's attributes. */
 export const RESERVED_KEYS: ReadonlySet<string> = new Set([
+  ELAPSED_KEY,
+  BUSINESS_KEY,
   ID_KEY,
   TYPE_KEY,
   DATA_KEY,

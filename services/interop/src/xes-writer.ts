@@ -1,10 +1,12 @@
 import { UNASSIGNED_DEPARTMENT, type JourneyEvent } from '@journeys/contracts';
 import { canonicalLifecycle } from './mapping.ts';
 import {
+  BUSINESS_KEY,
   CAUSATION_KEY,
   CORRELATION_KEY,
   DATA_KEY,
   DEFAULT_COLUMNS,
+  ELAPSED_KEY,
   ID_KEY,
   OCCURRED_AT_KEY,
   OUTCOME_KEY,
@@ -91,7 +93,7 @@ export const XES_TRACE_CLOSE = '\t</trace>\n';
  * `journeys:occurredAt` when the UTC timestamp would not read back as the recorded text), so the
  * file re-imports to the same events.
  */
-export function xesEvent(event: JourneyEvent): string {
+export function xesEvent(event: JourneyEvent, sincePrevious?: { elapsed: number; business: number }): string {
   const lines: string[] = [];
   const data = event.data as Record<string, unknown>;
   const isWork = event.type === 'WorkStarted' || event.type === 'WorkCompleted';
@@ -116,6 +118,10 @@ export function xesEvent(event: JourneyEvent): string {
   }
   for (const [key, value] of Object.entries(attributes)) {
     if (key !== DEFAULT_COLUMNS.lifecycle) lines.push(typedAttr(key, value));
+  }
+  if (sincePrevious) {
+    lines.push(attr('float', ELAPSED_KEY, String(sincePrevious.elapsed)));
+    lines.push(attr('float', BUSINESS_KEY, String(sincePrevious.business)));
   }
   return `\t\t<event>\n${lines.map((l) => `\t\t\t${l}\n`).join('')}\t\t</event>\n`;
 }

@@ -147,6 +147,31 @@ describe('XES export against IEEE 1849-2016', () => {
     },
   );
 
+  it.skipIf(!hasXmllint)('with business calendars, each event carries its seconds since the previous one, still validates and re-imports to the same events', async () => {
+    const source = world.store();
+    await source.append(journeyStreamName('claim-9'), EVENTS);
+    // A calendar open on the even hours of UTC: plainly not the elapsed clock.
+    const evenHours = (_department: string, t0: number, t1: number) => {
+      let ms = 0;
+      for (let t = t0; t < t1; t += 60_000) if (new Date(t).getUTCHours() % 2 === 0) ms += Math.min(60_000, t1 - t);
+      return ms;
+    };
+    const file = await exportTo(source, 'business.xes', { format: 'xes', businessMs: evenHours });
+    expect(xmllint(file).status).toBe(0);
+    const text = readFileSync(file, 'utf8');
+    const elapsed = [...text.matchAll(/<float key="journeys:elapsedSincePrevious" value="([^"]+)"\/>/g)].map((m) => Number(m[1]));
+    const business = [...text.matchAll(/<float key="journeys:businessSincePrevious" value="([^"]+)"\/>/g)].map((m) => Number(m[1]));
+    expect(elapsed).toHaveLength(EVENTS.length);
+    expect(elapsed[0]).toBe(0);
+    const times = EVENTS.map((e) => Date.parse(e.occurredAt)).sort((a, b) => a - b);
+    expect(elapsed.slice(1)).toEqual(times.slice(1).map((t, i) => (t - times[i]!) / 1000));
+    expect(business.slice(1)).toEqual(times.slice(1).map((t, i) => evenHours('', times[i]!, t) / 1000));
+    // Derived figures, not data: a re-import does not turn them into attributes.
+    const copy = world.store();
+    await importLog(copy, file);
+    expect((await allEvents(copy)).sort((a, b) => a.id.localeCompare(b.id))).toEqual(EVENTS);
+  });
+
   it.skipIf(!hasXmllint)('the CSV export re-imports the same envelope fields', async () => {
     const source = world.store();
     await source.append(journeyStreamName('claim-9'), EVENTS);

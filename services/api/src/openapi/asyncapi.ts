@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import * as contracts from '@journeys/contracts';
 import {
+  ALERTS_STREAM,
+  ALERTS_SUBJECT_PREFIX,
+  AlertDigestSchema,
   CLOUDEVENTS_CONTENT_TYPE,
   CloudEventSchema,
   CustomerStatusSchema,
@@ -15,25 +17,6 @@ import {
   type EventType,
 } from '@journeys/contracts';
 import { HEADER_DLQ_REASON, HEADER_DLQ_SUBJECT, HEADER_MSG_ID, STATUS_BUCKET } from '@journeys/bus';
-
-/**
- * Alerts are published on `journey.alerts.<department slug>`; their payload is the contracts'
- * AlertDigestSchema where the contracts have one, else described by its fields' outline.
- */
-const ALERTS_PREFIX = 'journey.alerts';
-const AlertDigestFallback = z
-  .object({
-    department: z.string(),
-    kind: z.string().describe('handoff-overdue | sla-at-risk | customer-not-heard'),
-    opened: z.int(),
-    resolved: z.int(),
-    open: z.int(),
-    alerts: z.array(z.record(z.string(), z.unknown())),
-    at: z.string().describe('ISO-8601 instant'),
-  })
-  .loose()
-  .describe('A change of silo alerts, grouped per (department, kind)');
-const alertDigestSchema = ((contracts as Record<string, unknown>).AlertDigestSchema as z.ZodType | undefined) ?? AlertDigestFallback;
 
 const SLUG_RULE =
   "The department's slug (contracts/src/department.ts): Unicode NFKD with combining marks removed, lower-cased; every run of characters outside [a-z0-9] becomes one '-'; leading and trailing '-' removed, cut to 64 characters; a name that leaves nothing becomes `x-` + the first 12 hex digits of the SHA-256 of its UTF-8 name. `V5 3rd` → `v5-3rd`, `Légal & Co` → `legal-co`. A department may publish only under its own prefix.";
@@ -53,7 +36,7 @@ export function asyncApiDocument(): object {
     ...Object.fromEntries(EVENT_TYPES.map((t) => [t, variantOf(t)])),
     CloudEvent: CloudEventSchema,
     DeadLetter: DeadLetterMessageSchema,
-    AlertDigest: alertDigestSchema,
+    AlertDigest: AlertDigestSchema,
     CustomerStatus: CustomerStatusSchema,
   };
   for (const [id, schema] of Object.entries(schemaIds)) registry.add(schema, { id });
@@ -117,8 +100,10 @@ export function asyncApiDocument(): object {
     },
     AlertDigest: {
       name: 'AlertDigest',
-      title: 'Silo alerts opened, escalated or resolved',
+      title: 'Silo alerts opened, escalated or resolved, grouped per (department, kind)',
+      summary: 'Complete counts, and at most `maxPerDigest` (default 20) of the changed alerts: a backlog is one message, not a flood.',
       contentType: 'application/json',
+      headers: msgIdHeaders('A digest of the payload: JetStream drops a digest published twice within its duplicate window.'),
       payload: ref('#/components/schemas/AlertDigest'),
     },
     CustomerStatus: {
@@ -139,7 +124,7 @@ export function asyncApiDocument(): object {
     info: {
       title: 'Journeys bus',
       version: '1.0.0',
-      description: `Department systems publish journey events to NATS JetStream (stream \`${EVENTS_STREAM}\` on \`${EVENTS_SUBJECT_PREFIX}.>\`); refused messages go to \`${DLQ_STREAM}\` on \`${DLQ_SUBJECT_PREFIX}.>\` with their reason. Generated from the zod contracts (services/api/src/openapi/asyncapi.ts); the HTTP side is /api/openapi.json.`,
+      description: `Department systems publish journey events to NATS JetStream (stream \`${EVENTS_STREAM}\` on \`${EVENTS_SUBJECT_PREFIX}.>\`); refused messages go to \`${DLQ_STREAM}\` on \`${DLQ_SUBJECT_PREFIX}.>\` with their reason; silo alerts to \`${ALERTS_STREAM}\` on \`${ALERTS_SUBJECT_PREFIX}.>\`. Generated from the zod contracts (services/api/src/openapi/asyncapi.ts); the HTTP side is /api/openapi.json.`,
     },
     defaultContentType: 'application/json',
     servers: {
@@ -162,9 +147,9 @@ export function asyncApiDocument(): object {
         messages: channelMessages(['DeadLetter']),
       },
       alerts: {
-        address: `${ALERTS_PREFIX}.{department}`,
+        address: `${ALERTS_SUBJECT_PREFIX}.{department}`,
         title: 'Silo alerts',
-        description: 'A waiting handoff past its pair’s learned p90, an SLA at risk, a customer not heard from.',
+        description: `Stream \`${ALERTS_STREAM}\` on \`${ALERTS_SUBJECT_PREFIX}.>\` (kept 30 days): a waiting handoff past its pair’s learned p90 (\`handoff-overdue\`, business time with calendars), an SLA at risk (\`sla-at-risk\`), a customer not heard from (\`customer-not-heard\`). The subject is the slug of the department that can act; each department’s NATS user may subscribe to its own. The same digests as GET /api/alerts/stream and the webhooks.`,
         parameters: { department },
         messages: channelMessages(['AlertDigest']),
       },

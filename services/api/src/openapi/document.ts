@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import {
   AcceptedSchema,
+  AlertDigestSchema,
+  AlertPageSchema,
+  CalendarsViewSchema,
   ChainVerificationSchema,
   CLOUDEVENTS_BATCH_CONTENT_TYPE,
   CLOUDEVENTS_CONTENT_TYPE,
@@ -32,11 +35,12 @@ import {
 import type { Permission } from '../auth/access.ts';
 import { ACCESS } from '../auth/access.ts';
 import {
-  AnalyticsQuerySchema,
+  AlertListQuerySchema,
   AuditQuerySchema,
   DeadLetterQuerySchema,
   DepartmentsQuerySchema,
   EmptyQuerySchema,
+  HandoffQuerySchema,
   HealthSchema,
   IngressProblemSchema,
   ReadinessSchema,
@@ -76,6 +80,9 @@ const components: Record<string, z.ZodType> = {
   Variants: VariantsSchema,
   DepartmentFocus: DepartmentFocusSchema,
   OrgUnits: OrgUnitsSchema,
+  Calendars: CalendarsViewSchema,
+  AlertPage: AlertPageSchema,
+  AlertDigest: AlertDigestSchema,
   StoredEvent: StoredEventSchema,
   StoredEventPage: page(StoredEventSchema),
   ChainVerification: ChainVerificationSchema,
@@ -199,9 +206,43 @@ const OPERATIONS: Operation[] = [
     method: 'get',
     path: '/api/analytics/handoffs',
     summary: 'Handoff delay statistics per (from, to) department pair',
+    description:
+      "`clock=business` measures each delay in the receiving department's open hours (JOURNEY_CALENDARS) and says `\"clock\": \"business\"`; without calendars it is a 400 problem naming JOURNEY_CALENDARS.",
     permission: 'analytics:read',
-    query: AnalyticsQuerySchema,
+    query: HandoffQuerySchema,
     ok: { status: 200, description: 'Per-pair statistics', content: json('HandoffAnalytics') },
+    errors: [400, 401, 403],
+  },
+  {
+    method: 'get',
+    path: '/api/alerts',
+    summary: 'Open and resolved silo alerts, newest change first',
+    description:
+      'A waiting handoff past its pair’s learned p90 (`handoff-overdue`), an SLA at risk (`sla-at-risk`), a customer not heard from (`customer-not-heard`). A department token sees its own department’s alerts only. Cursor-paginated; the cursor is bound to the filters.',
+    permission: 'workload:read',
+    query: AlertListQuerySchema,
+    ok: { status: 200, description: 'One page', content: json('AlertPage') },
+    errors: [400, 401, 403, 404],
+  },
+  {
+    method: 'get',
+    path: '/api/alerts/stream',
+    summary: 'Alert digests (per department and kind) as server-sent events',
+    description:
+      'Events `hello`, `alerts` (an AlertDigest: counts of opened, escalated and resolved alerts and at most 20 of them) and `resync` (reload GET /api/alerts). A department token gets its own department’s digests only. The same digests go to JetStream `journey.alerts.<department slug>` (see /api/asyncapi.json) and to the configured webhooks.',
+    permission: 'workload:read',
+    query: StreamQuerySchema,
+    ok: { status: 200, description: 'An event stream of AlertDigest', content: { 'text/event-stream': { schema: ref('AlertDigest') } } },
+    errors: [400, 401, 403, 404, 429],
+  },
+  {
+    method: 'get',
+    path: '/api/calendars',
+    summary: 'The business-hours calendars in force: hours, time zone, holidays, closures per department and the default',
+    description: '`configured: false` when JOURNEY_CALENDARS is not set: business figures are then absent everywhere.',
+    permission: 'workload:read',
+    query: EmptyQuerySchema,
+    ok: { status: 200, description: 'The calendars', content: json('Calendars') },
     errors: [400, 401, 403],
   },
   {
@@ -366,7 +407,7 @@ const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid request: every problem is listed in `problems`',
   401: 'Missing, malformed, expired or forged token',
   403: 'The token may not do this',
-  404: 'No such journey or route',
+  404: 'No such journey or route (or the feature is not configured)',
   409: 'Conflicting ids in one request',
   413: 'Body larger than 1 000 000 bytes or more than 1 000 events',
   415: 'Body is not JSON',

@@ -1,10 +1,10 @@
 import type { Router } from 'express';
 import { departmentSlug, groupingOf, type AnalyticsFilter, type MapAbstraction, type ProcessMap } from '@journeys/contracts';
-import { abstractMap } from '@journeys/projections';
+import { abstractMap, NoCalendarsError } from '@journeys/projections';
 import type { AppDeps } from '../deps.ts';
 import { authenticate, authorize, principalOf } from '../auth/middleware.ts';
 import { parseInput } from '../http/query.ts';
-import { AnalyticsQuerySchema, DepartmentsQuerySchema, EmptyQuerySchema } from '../schemas.ts';
+import { DepartmentsQuerySchema, EmptyQuerySchema, HandoffQuerySchema } from '../schemas.ts';
 import { FocusQuerySchema, ProcessMapQuerySchema, ReplayMapQuerySchema, VariantsQuerySchema } from '../map-schemas.ts';
 import { badRequest, notFound } from '../problem.ts';
 import { router } from './async.ts';
@@ -37,6 +37,11 @@ function abstractionOf(q: MapQuery): MapAbstraction {
   };
 }
 
+const noCalendars = () =>
+  badRequest('clock=business needs business-hours calendars: set JOURNEY_CALENDARS to a calendar file (docs/metrics.md#business-time-journey_calendars).', [
+    { path: 'query.clock', message: 'no calendars are configured', code: 'no_calendars' },
+  ]);
+
 export function analyticsRoutes(deps: AppDeps): Router {
   const r = router();
   const { queries, auth } = deps;
@@ -61,7 +66,17 @@ export function analyticsRoutes(deps: AppDeps): Router {
   }
 
   r.get('/api/analytics/handoffs', authenticate(auth), authorize('analytics:read'), (req, res) => {
-    const body = queries.handoffs(filterOf(parseInput(AnalyticsQuerySchema, req.query)));
+    const q = parseInput(HandoffQuerySchema, req.query);
+    const business = q.clock === 'business';
+    if (business && !deps.calendars?.configured) throw noCalendars();
+    let body;
+    try {
+      body = queries.handoffs({ ...filterOf(q), ...(business ? { clock: 'business' as const } : {}) });
+    } catch (err) {
+      // The read store was opened without the calendars the app was given: same answer.
+      if (err instanceof NoCalendarsError) throw noCalendars();
+      throw err;
+    }
     sendJson(req, res, { ...body, freshness: freshness(deps, res) });
   });
 

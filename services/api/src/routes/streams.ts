@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Request, Router } from 'express';
 import { readToken } from '../auth/bearer.ts';
-import type { CustomerStatus } from '@journeys/contracts';
+import { departmentSlug, type AlertDigest, type CustomerStatus } from '@journeys/contracts';
 import type { AppDeps } from '../deps.ts';
 import { authenticate, authorize, principalOf } from '../auth/middleware.ts';
 import { parseInput } from '../http/query.ts';
@@ -12,6 +12,7 @@ import { StreamQuerySchema } from '../schemas.ts';
 import { statusFlipsAfter } from '../status-cache.ts';
 import type { ChangeHub } from '../status-hub.ts';
 import { assertMayReadStatus, journeyId } from './journeys.ts';
+import { alertsOf } from './alerts.ts';
 import { router } from './async.ts';
 
 /** Counts open streams per token and in total, so one caller cannot hold every socket. */
@@ -175,6 +176,49 @@ export function streamRoutes(deps: AppDeps, hub: ChangeHub, metrics: ApiMetrics)
       metrics.sseClients.dec({ stream: 'changes' });
     });
     channel.trySend({ event: 'hello', data: { position: deps.queries.position } });
+  });
+
+  /**
+   * Alert digests (per department and kind) as they happen: analysts and admins get all, a
+   * department token its own department's. A slow client's queue is bounded: past it, one
+   * `resync` (reload GET /api/alerts) replaces what it missed.
+   */
+  r.get('/api/alerts/stream', authenticate(deps.auth, { allowQueryToken: true }), authorize('workload:read'), (req, res) => {
+    parseInput(StreamQuerySchema, req.query);
+    const alerts = alertsOf(deps);
+    const principal = principalOf(req);
+    const own = principal.kind === 'department' ? principal.department : undefined;
+    const release = limiter.acquire(tokenKey(req));
+    const channel = new SseChannel(req, res, { heartbeatMs, closeAt: principal.expiresAt });
+    endOnRevocation(deps, req, channel);
+    metrics.sseClients.inc({ stream: 'alerts' });
+    const pending: AlertDigest[] = [];
+    let overflow = false;
+    const flush = () => {
+      if (overflow) {
+        if (!channel.trySend({ event: 'resync', data: {} })) return;
+        overflow = false;
+      }
+      while (pending.length > 0) {
+        if (!channel.trySend({ event: 'alerts', data: pending[0] })) return;
+        pending.shift();
+      }
+    };
+    channel.onDrain = flush;
+    const off = alerts.onDigest((d) => {
+      if (own !== undefined && departmentSlug(d.department) !== own) return;
+      if (pending.length >= 200) {
+        pending.length = 0;
+        overflow = true;
+      } else pending.push(d);
+      if (!channel.isBlocked) flush();
+    });
+    channel.onClose(() => {
+      off();
+      release();
+      metrics.sseClients.dec({ stream: 'alerts' });
+    });
+    channel.trySend({ event: 'hello', data: {} });
   });
 
   return r;

@@ -59,10 +59,13 @@ and ingest, as a department's events would. Ctrl-C stops everything cleanly.`,
 
 async function runDemo(opts: DemoOptions): Promise<void> {
   const { CliError } = await import('../errors.ts');
-  const { loadConfig, storeHome } = await import('../config.ts');
+  const { DEMO_CALENDARS, loadConfig, storeHome } = await import('../config.ts');
   const say = (line: string) => process.stderr.write(`${line}\n`);
 
   const config = loadConfig();
+  // The simulator's departments keep office, extended and round-the-clock hours: business
+  // figures only mean something against those same hours.
+  if (config.calendarsFile === undefined) config.calendarsFile = DEMO_CALENDARS;
   const portExplicit = opts.port !== undefined || process.env.PORT?.trim();
   if (opts.port !== undefined) {
     const port = Number(opts.port);

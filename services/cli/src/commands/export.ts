@@ -14,7 +14,9 @@ interface ExportFlags {
 export function register(program: Command): void {
   program
     .command('export')
-    .description('Export the stored journeys as JSON Lines (our envelope, lossless), CSV or XES (both readable by process-mining tools, and re-importable to the same events) or OCEL 2.0 JSON (object-centric: journeys and departments)')
+    .description(
+      'Export the stored journeys as JSON Lines (our envelope, lossless), CSV or XES (both readable by process-mining tools, and re-importable to the same events) or OCEL 2.0 JSON (object-centric: journeys and departments). With JOURNEY_CALENDARS, each XES event also carries the seconds since the previous event of its trace, elapsed and in business hours',
+    )
     .requiredOption('--format <format>', 'jsonl | xes | csv | ocel')
     .option('--out <file>', 'write to this file (default: stdout)')
     .option('--journey <id>', 'only this journey')
@@ -38,6 +40,8 @@ export function register(program: Command): void {
       const { finished } = await import('node:stream/promises');
       const { phasedProgress } = await import('../progress.ts');
       const { openExistingStore } = await import('../existing-store.ts');
+      const { loadCalendars } = await import('../config.ts');
+      const calendars = await loadCalendars(config);
       const store = await openExistingStore(config);
       const out = flags.out !== undefined ? createWriteStream(flags.out) : process.stdout;
       const progress = phasedProgress('export');
@@ -52,6 +56,7 @@ export function register(program: Command): void {
           ...(flags.journey !== undefined ? { journeyId: flags.journey } : {}),
           ...(from !== undefined ? { from } : {}),
           ...(to !== undefined ? { to } : {}),
+          ...(calendars ? { businessMs: (department: string, t0: number, t1: number) => calendars.of(department).ms(t0, t1) } : {}),
           onProgress: (n) => progress.update('written', n, 0, 'events'),
         });
         progress.stop();

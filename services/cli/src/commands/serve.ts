@@ -15,6 +15,9 @@ Environment:
   PORT, HOST           where to listen (default 127.0.0.1:8080)
   JOURNEY_AUTH_SECRET  token signing key; absent: generated beside the embedded store
   JOURNEY_METRICS_PUBLIC=true   serve /metrics without a token
+  JOURNEY_CALENDARS    business-hours calendar file; absent: elapsed time only
+  JOURNEY_ALERT_RULES  silo alert rules (JSON); JOURNEY_ALERTS_DB where alerts are kept
+  JOURNEY_ALERT_WEBHOOKS, JOURNEY_ALERT_WEBHOOK_SECRET   signed alert webhooks
 
 Tokens: journey token --role analyst   (then open the viewer at /?token=<token>)`,
     )

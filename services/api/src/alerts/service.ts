@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { alertSubject, type AlertDigest, type AlertRules } from '@journeys/contracts';
+import { digestAlerts, evaluateAlerts, type AlertInputs, type CalendarSet } from '@journeys/projections';
+import type { AlertStore } from './store.ts';
+import type { WebhookSender } from './webhooks.ts';
+
+/**
+ * The live alerts loop: evaluate (pure, over the read store's live aggregates) → reconcile
+ * with the open alerts and write, in one transaction of the alert store → digests per
+ * (department, kind) to SSE listeners, the bus (`journey.alerts.<slug>`) and webhooks. Runs
+ * every `evaluateEveryMs` and soon after changes to the read models (at most once per interval).
+ */
+export interface AlertServiceOptions {
+  inputs: () => AlertInputs;
+  rules: AlertRules;
+  store: AlertStore;
+  calendars?: CalendarSet;
+  /** JetStream publication; absent (in-process bus): digests go to SSE and webhooks only. */
+  publish?: (subject: string, payload: string, msgId: string) => Promise<void>;
+  webhooks?: WebhookSender;
+  /** Read-model changes, to evaluate soon after new events. */
+  onChange?: (listener: () => void) => () => void;
+  now?: () => number;
+  onError?: (err: Error) => void;
+}
+
+export interface AlertService {
+  readonly store: AlertStore;
+  /** One evaluation now; resolves with the digests it produced (after the bus took them). */
+  evaluate(): Promise<AlertDigest[]>;
+  onDigest(listener: (d: AlertDigest) => void): () => void;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function createAlertService(o: AlertServiceOptions): AlertService {
+  const now = o.now ?? Date.now;
+  const listeners = new Set<(d: AlertDigest) => void>();
+  let timer: NodeJS.Timeout | undefined;
+  let soon: NodeJS.Timeout | undefined;
+  let lastRun = 0;
+  let running: Promise<AlertDigest[]> | undefined;
+  let unsubscribe: (() => void) | undefined;
+
+  const run = async (): Promise<AlertDigest[]> => {
+    const t = now();
+    lastRun = t;
+    const candidates = evaluateAlerts(o.inputs(), o.rules, t, o.calendars);
+    const changed = o.store.record(candidates, t);
+    if (changed.length === 0) return [];
+    const digests = digestAlerts(changed, (d, k) => o.store.openCount(d, k), o.rules.maxPerDigest, new Date(t).toISOString());
+    for (const d of digests) {
+      for (const l of listeners) {
+        try {
+          l(d);
+        } catch {
+          // a closed stream must not stop the others
+        }
+      }
+      o.webhooks?.send(d);
+      if (o.publish) {
+        const body = JSON.stringify(d);
+        const msgId = createHash('sha256').update(body).digest('hex').slice(0, 32);
+        await o.publish(alertSubject(d.department), body, msgId).catch((err: Error) => o.onError?.(err));
+      }
+    }
+    return digests;
+  };
+  const evaluate = (): Promise<AlertDigest[]> => {
+    // One evaluation at a time: a second caller waits for the one in progress, then runs its own.
+    const next = (running ?? Promise.resolve([])).catch(() => []).then(run);
+    running = next;
+    return next;
+  };
+  const tick = () => void evaluate().catch((err: Error) => o.onError?.(err));
+
+  return {
+    store: o.store,
+    evaluate,
+    onDigest(l) {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    start() {
+      timer = setInterval(tick, o.rules.evaluateEveryMs);
+      timer.unref();
+      unsubscribe = o.onChange?.(() => {
+        if (soon) return;
+        // At most one evaluation per interval: each is a pass over the live aggregates.
+        const wait = Math.max(0, lastRun + o.rules.evaluateEveryMs - now());
+        soon = setTimeout(() => {
+          soon = undefined;
+          tick();
+        }, wait);
+        soon.unref();
+      });
+      tick();
+    },
+    async stop() {
+      clearInterval(timer);
+      clearTimeout(soon);
+      unsubscribe?.();
+      await running?.catch(() => {});
+      o.webhooks?.stop();
+    },
+  };
+}
