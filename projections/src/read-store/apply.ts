@@ -8,7 +8,7 @@ import type { CellStore } from './cells.ts';
 import type { CellDelta, Contributions } from './contributions.ts';
 import { contributionsOf, diffContributions } from './contributions.ts';
 import { decodeEvents, encodeEvents } from './event-codec.ts';
-import { hereRowsOf, spanOf, stateCode, waitingHandoffsOf } from './journey-rows.ts';
+import { handoffPairsOf, hereRowsOf, riskFromOf, spanOf, stateCode, variantOf, waitingHandoffsOf } from './journey-rows.ts';
 import type { Names } from './names.ts';
 
 /**
@@ -54,8 +54,22 @@ export function createWriter(
   );
   const delDept = db.prepare('DELETE FROM journey_departments WHERE dept = ? AND started_at = ? AND journey_id = ?');
   const addDept = db.prepare('INSERT OR IGNORE INTO journey_departments (dept, started_at, journey_id) VALUES (?, ?, ?)');
+  const delVariant = db.prepare('DELETE FROM journey_variants WHERE variant = ? AND started_at = ? AND journey_id = ?');
+  const addVariant = db.prepare('INSERT OR IGNORE INTO journey_variants (variant, started_at, journey_id) VALUES (?, ?, ?)');
+  const delHandoff = db.prepare('DELETE FROM journey_handoffs WHERE from_dept = ? AND to_dept = ? AND started_at = ? AND journey_id = ?');
+  const addHandoff = db.prepare('INSERT OR IGNORE INTO journey_handoffs (from_dept, to_dept, started_at, journey_id) VALUES (?, ?, ?, ?)');
+  /** A journey's rows of journey_handoffs: each pair, and each end alone (0: any department). */
+  const handoffRows = (f: JourneyFacts): [number, number][] => {
+    const rows = new Map<string, [number, number]>();
+    for (const [from, to] of handoffPairsOf(f)) {
+      const a = names.id(from);
+      const b = names.id(to);
+      for (const r of [[a, b], [a, 0], [0, b]] as [number, number][]) rows.set(`${r[0]},${r[1]}`, r);
+    }
+    return [...rows.values()];
+  };
   const delHere = db.prepare('DELETE FROM here WHERE journey_id = ?');
-  const addHere = db.prepare('INSERT INTO here (journey_id, dept, kind, since, jt, started_at, promised_by) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const addHere = db.prepare('INSERT INTO here (journey_id, dept, kind, since, jt, started_at, promised_by, risk_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   const delWaiting = db.prepare('DELETE FROM waiting WHERE journey_id = ?');
   const addWaiting = db.prepare('INSERT INTO waiting (journey_id, jt, from_dept, to_dept, requested_at) VALUES (?, ?, ?, ?, ?)');
   const putSpan = db.prepare('INSERT OR REPLACE INTO journey_spans (jid, t0, t1) VALUES (?, ?, ?)');
@@ -124,10 +138,22 @@ export function createWriter(
         updateRow.run({ ...values, jid });
         delHere.run(journeyId);
         delWaiting.run(journeyId);
-        if (oldFacts) for (const d of oldFacts.departments) delDept.run(names.id(d), row.started_at, journeyId);
+        if (oldFacts) {
+          for (const d of oldFacts.departments) delDept.run(names.id(d), row.started_at, journeyId);
+          // The map's rows usually stay as they were: only those that went are deleted (the
+          // inserts below skip the ones already there), so a batch rewrites few index pages.
+          const moved = row.started_at !== facts.startedAt;
+          const variant = variantOf(oldFacts);
+          if (moved || variant !== variantOf(facts)) delVariant.run(variant, row.started_at, journeyId);
+          const keep = moved ? new Set<string>() : new Set(handoffRows(facts).map(([a, b]) => `${a},${b}`));
+          for (const [a, b] of handoffRows(oldFacts)) if (!keep.has(`${a},${b}`)) delHandoff.run(a, b, row.started_at, journeyId);
+        }
       } else jid = Number(insertRow.run(values).lastInsertRowid);
       for (const d of facts.departments) addDept.run(names.id(d), facts.startedAt, journeyId);
-      for (const h of hereRowsOf(facts)) addHere.run(journeyId, names.id(h.department), h.kind, h.since, jt, facts.startedAt, facts.promisedBy);
+      addVariant.run(variantOf(facts), facts.startedAt, journeyId);
+      for (const [a, b] of handoffRows(facts)) addHandoff.run(a, b, facts.startedAt, journeyId);
+      const riskFrom = facts.promisedBy === null ? null : riskFromOf(facts);
+      for (const h of hereRowsOf(facts)) addHere.run(journeyId, names.id(h.department), h.kind, h.since, jt, facts.startedAt, facts.promisedBy, riskFrom);
       for (const w of waitingHandoffsOf(facts)) addWaiting.run(journeyId, jt, names.id(w.from), names.id(w.to), w.requestedAt);
       const [t0, t1] = spanOf(facts);
       putSpan.run(jid, t0, t1);

@@ -1,9 +1,11 @@
 import { pingPongFlags } from '../aggregates.ts';
+import { departmentPath } from '../variants.ts';
 import type { JourneyFacts } from '../journey-fold.ts';
 import type { ProjectedEvent } from '../projected-event.ts';
 import type { CalendarSet } from '../calendar/calendar-set.ts';
 import { estimateSamplesOf, estimateSpan } from '../estimate/estimate.ts';
 import { packSample } from './weighted.ts';
+import { ALWAYS, hereRowsOf, riskFromOf } from './journey-rows.ts';
 
 /**
  * What one journey adds to the aggregate tables: a pure function of its fold. The read
@@ -47,11 +49,58 @@ export const Kind = {
   lead: 14,
   /** Completed journeys per stage (a) and the stages that followed it (b: a JSON list; a count). */
   ahead: 15,
+  // What is open now, as counts (cells of day 0: only their all-time total is read), so the
+  // live workload reads a few cells instead of grouping every open row per request.
+  /** Open steps per department. */
+  wip: 16,
+  /** Queued cases per department. */
+  queued: 17,
+  /** Open journeys with a promise, per department they are in, on the day of the promise. */
+  slaDue: 18,
+  /** The same, on the day their SLA turns at risk (journey-rows.ts `riskFromOf`). */
+  slaRisk: 19,
+  // The journey map (map-*.ts), numbered from 40 to leave room below. A journey's variant
+  // key is a: its department path (JSON), b: the departments it emitted events in (sorted
+  // JSON), or '' when those are the path's own (the common case: short keys), so the
+  // variants of journeys that visited a department are a filter on keys, not a scan.
+  /** Lead time per variant, on the day the journey started. */
+  variantLead: 40,
+  /** Silo delay (sum of its handoff delays) per variant, on the day the journey started. */
+  variantSilo: 41,
+  /**
+   * Start and last-event instants per variant (epoch ms, both in one distribution: its
+   * minimum is the first start, its maximum the last event), on the day started.
+   */
+  variantSpan: 42,
+  /**
+   * Departments first visited on one day (a: sorted JSON) after those first visited on
+   * earlier days (b: sorted JSON, '' when none), on that day (a count): a journey is in an
+   * org unit on the day of its first event in any member, exactly one of its keys names a
+   * member in a and none in b, whatever the grouping.
+   */
+  deptFirst: 44,
+  /**
+   * Picked-up handoffs (a: JSON [from, to]) with the journey's earlier handoffs (b: sorted
+   * JSON of [from, to] pairs, self-handoffs left out; '' when none), on the day requested (a
+   * count): whether a handoff is ping-pong between org units depends on the grouping.
+   */
+  handoffContext: 45,
+  /** Handoff targets the journey never emitted an event in (a count, on its start day): a unit's members. */
+  seen: 46,
 } as const;
 export type KindCode = (typeof Kind)[keyof typeof Kind];
 
 /** Kinds whose cells hold a distribution of durations; the others only count. */
-export const DISTRIBUTION_KINDS: ReadonlySet<number> = new Set([Kind.handoff, Kind.arc, Kind.work, Kind.queue, Kind.businessHandoff]);
+export const DISTRIBUTION_KINDS: ReadonlySet<number> = new Set([
+  Kind.handoff,
+  Kind.arc,
+  Kind.work,
+  Kind.queue,
+  Kind.businessHandoff,
+  Kind.variantLead,
+  Kind.variantSilo,
+  Kind.variantSpan,
+]);
 /** Kinds whose cells hold a weighted histogram (weighted.ts): the estimates' samples. */
 export const WEIGHTED_KINDS: ReadonlySet<number> = new Set([Kind.remaining, Kind.lead]);
 
@@ -85,9 +134,10 @@ function add(m: Contributions, kind: KindCode, a: string, b: string, t: number, 
 
 /**
  * `f` must be folded with the same calendars (its business figures); they also set the
- * estimate clock (estimate.ts).
+ * estimate clock (estimate.ts). `map: false` leaves out the journey map's kinds (variantLead
+ * … seen): no query as of a past instant reads them, so a replay need not compute them.
  */
-export function contributionsOf(f: JourneyFacts, events: readonly ProjectedEvent[], calendars?: CalendarSet): Contributions {
+export function contributionsOf(f: JourneyFacts, events: readonly ProjectedEvent[], calendars?: CalendarSet, options: { map?: boolean } = {}): Contributions {
   const m: Contributions = new Map();
   add(m, Kind.started, '', '', f.startedAt);
   if (f.completedAt !== null) add(m, Kind.completed, '', '', f.completedAt);
@@ -100,6 +150,22 @@ export function contributionsOf(f: JourneyFacts, events: readonly ProjectedEvent
     const bms = business?.[i];
     if (bms !== undefined && bms !== null) add(m, Kind.businessHandoff, h.from, h.to, h.requestedAt, Math.round(bms));
     if (back[i]) add(m, Kind.pingPong, h.from, h.to, h.requestedAt);
+  }
+  const here = hereRowsOf(f);
+  if (here.length > 0) {
+    const inDept = new Set<string>();
+    for (const h of here) {
+      if (h.kind === 0) add(m, Kind.wip, h.department, '', 0);
+      else if (h.kind === 1) add(m, Kind.queued, h.department, '', 0);
+      inDept.add(h.department);
+    }
+    if (f.promisedBy !== null) {
+      const risk = riskFromOf(f);
+      for (const d of inDept) {
+        add(m, Kind.slaDue, d, '', Math.max(ALWAYS, f.promisedBy));
+        add(m, Kind.slaRisk, d, '', Math.max(ALWAYS, risk));
+      }
+    }
   }
   const samples = estimateSamplesOf(f, estimateSpan(calendars));
   if (samples !== null) {
@@ -128,7 +194,61 @@ export function contributionsOf(f: JourneyFacts, events: readonly ProjectedEvent
     }
     if (e.activity !== undefined) add(m, Kind.activity, e.activity, '', e.t);
   }
+  if (options.map !== false) mapContributions(m, f, events);
   return m;
+}
+
+const sortedJson = (xs: Iterable<string>): string => {
+  const list = [...xs].sort();
+  return list.length === 0 ? '' : JSON.stringify(list);
+};
+
+/** The journey map's share of a journey's contributions (the kinds variantLead … seen). */
+function mapContributions(m: Contributions, f: JourneyFacts, events: readonly ProjectedEvent[]): void {
+  const path = departmentPath(f);
+  const a = JSON.stringify(path);
+  const onPath = new Set(path);
+  const same = f.departments.length === onPath.size && f.departments.every((d) => onPath.has(d));
+  const b = same ? '' : sortedJson(f.departments);
+  let siloMs = 0;
+  for (const h of f.handoffs) if (h.startedAt !== null) siloMs += h.startedAt - h.requestedAt;
+  add(m, Kind.variantLead, a, b, f.startedAt, f.leadMs);
+  add(m, Kind.variantSilo, a, b, f.startedAt, siloMs);
+  add(m, Kind.variantSpan, a, b, f.startedAt, f.startedAt);
+  add(m, Kind.variantSpan, a, b, f.startedAt, f.lastEventAt);
+
+  // Events are in time order, so first visits come day by day.
+  const visited = new Set<string>();
+  let day: string[] = [];
+  let dayT = 0;
+  const before: string[] = [];
+  const flush = () => {
+    if (day.length === 0) return;
+    add(m, Kind.deptFirst, sortedJson(day), sortedJson(before), dayT);
+    before.push(...day);
+    day = [];
+  };
+  for (const e of events) {
+    if (visited.has(e.department)) continue;
+    visited.add(e.department);
+    if (day.length > 0 && dayOf(e.t) !== dayOf(dayT)) flush();
+    if (day.length === 0) dayT = e.t;
+    day.push(e.department);
+  }
+  flush();
+
+  // The context only changes when a new pair joins it: its JSON is built that often.
+  const earlier = new Map<string, [string, string]>();
+  let context = '';
+  for (const h of f.handoffs) {
+    const pair = JSON.stringify([h.from, h.to]);
+    if (h.startedAt !== null) add(m, Kind.handoffContext, pair, context, h.requestedAt);
+    if (h.from !== h.to && !earlier.has(pair)) {
+      earlier.set(pair, [h.from, h.to]);
+      context = JSON.stringify([...earlier.keys()].sort().map((k) => earlier.get(k)!));
+    }
+  }
+  for (const to of new Set(f.handoffs.map((h) => h.to))) if (!visited.has(to)) add(m, Kind.seen, to, '', f.startedAt);
 }
 
 /** One cell's change: counts added (negative: removed) and durations added and removed. */

@@ -1,6 +1,8 @@
-import type { CustomerStatus } from '@journeys/contracts';
+import { variantId, type CustomerStatus } from '@journeys/contracts';
+import { departmentPath } from '../variants.ts';
 import type { JourneyFacts } from '../journey-fold.ts';
 import type { Estimate } from '../estimate/estimate.ts';
+import { AT_RISK_SHARE } from '../sla.ts';
 import { customerStatusOf, journeyState } from '../views.ts';
 
 /**
@@ -30,6 +32,36 @@ export function hereRowsOf(f: JourneyFacts): HereRow[] {
 export function waitingHandoffsOf(f: JourneyFacts): { from: string; to: string; requestedAt: number }[] {
   if (f.completedAt !== null) return [];
   return f.handoffs.filter((h) => h.explicit && h.startedAt === null).map((h) => ({ from: h.from, to: h.to, requestedAt: h.requestedAt }));
+}
+
+/** The journey's variant, as the map's selection finds it (variants.ts defines the path). */
+export function variantOf(f: JourneyFacts): string {
+  return variantId(departmentPath(f));
+}
+
+/** The handoffs a journey made, each (from, to) once: its rows of journey_handoffs (with either end alone). */
+export function handoffPairsOf(f: JourneyFacts): [string, string][] {
+  const seen = new Map<string, [string, string]>();
+  for (const h of f.handoffs) seen.set(JSON.stringify([h.from, h.to]), [h.from, h.to]);
+  return [...seen.values()];
+}
+
+/**
+ * Far enough in the past for "at risk from the start" (a promise window of 0 or less), and
+ * the floor of the SLA marks' days: a sane calendar date (1900-01-01), so the month
+ * arithmetic of the cells holds (the extremes of Date's range do not).
+ */
+export const ALWAYS = Date.UTC(1900, 0, 1);
+
+/**
+ * The instant an open journey's SLA turns at risk (sla.ts: at most AT_RISK_SHARE of the
+ * window left): at risk at `now` iff riskFrom ≤ now ≤ promisedBy. Integer ms, rounded up,
+ * so the comparison with an integer `now` is exact.
+ */
+export function riskFromOf(f: Pick<JourneyFacts, 'startedAt' | 'promisedBy'>): number {
+  const window = f.promisedBy! - f.startedAt;
+  if (window <= 0) return ALWAYS;
+  return Math.ceil(f.promisedBy! - window * AT_RISK_SHARE);
 }
 
 export function spanOf(f: JourneyFacts): [number, number] {

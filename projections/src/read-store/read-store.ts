@@ -15,24 +15,22 @@ import type {
 } from '@journeys/contracts';
 import { Interner, parseInstant, projectEvent, type ProjectedEvent } from '../projected-event.ts';
 import type { JourneyListFilter, JourneyPage, JourneyQueries, JourneySelection, ReadModelChange } from '../queries.ts';
-import { resolveFilter } from '../aggregates.ts';
-import { departmentFocus } from '../focus.ts';
-import { foldJourney, type FoldOptions, type JourneyFacts } from '../journey-fold.ts';
+import type { FoldOptions } from '../journey-fold.ts';
 import type { CalendarSet } from '../calendar/calendar-set.ts';
 import type { AlertInputs } from '../alerts/inputs.ts';
 import type { EstimateStats } from '../estimate/estimate.ts';
 import { readStoreAlertInputs, readStoreEstimateStats } from './live-inputs.ts';
-import { processMapGrouped } from '../rollup.ts';
-import { selectPage } from '../selection.ts';
-import { variants } from '../variants.ts';
-import { decodeEvents } from './event-codec.ts';
 import { handoffsFrom, processMapFrom, storedCells, summariseOpen, workloadFrom, type OpenAtDept, type OpenByDept } from './analytics.ts';
-import { AT_RISK_SHARE } from '../sla.ts';
 import { CellReader, CellStore } from './cells.ts';
-import { Kind } from './contributions.ts';
+import { DAY_MS, Kind, type KindCode } from './contributions.ts';
 import { createWriter, type Writer } from './apply.ts';
 import { cellFilter } from './filters.ts';
+import { ALWAYS } from './journey-rows.ts';
 import { JourneyReads } from './journey-queries.ts';
+import { MapFocus } from './map-focus.ts';
+import { processMapGroupedFrom } from './map-rollup.ts';
+import { MapSelection } from './map-selection.ts';
+import { variantsFromCells } from './map-variants.ts';
 import { Names } from './names.ts';
 import { asOf } from './replay.ts';
 import { FOLD_VERSION, SCHEMA_VERSION, createQueryIndexes, createSchema } from './schema.ts';
@@ -117,6 +115,8 @@ class SqliteReadStore implements ReadStore {
   private readonly cells: CellStore;
   private readonly reader: CellReader;
   private readonly reads: JourneyReads;
+  private readonly selection: MapSelection;
+  private readonly focus: MapFocus;
   private readonly writer: Writer | undefined;
   private readonly clock: () => number;
   private readonly interner = new Interner();
@@ -175,6 +175,8 @@ class SqliteReadStore implements ReadStore {
     this.alerts = readStoreAlertInputs(this.db, this.reader, this.names, clockOf, memo);
     this.estimates = readStoreEstimateStats(this.reader, this.names, clockOf, memo);
     this.reads = new JourneyReads(this.db, this.names, this.calendars, () => this.estimates);
+    this.selection = new MapSelection(this.db, this.names, this.fold);
+    this.focus = new MapFocus(this.db, this.reader, this.names, this.fold, this.calendars, (jt, now) => this.openNow(jt, now));
     this.writer = options.readonly ? undefined : createWriter(this.db, this.names, this.cells, { changeLog: !this.bulk, calendars: this.calendars });
     this.loadCheckpoint();
     this.lastChange = (this.db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM changes').get() as { s: number }).s;
@@ -417,37 +419,55 @@ class SqliteReadStore implements ReadStore {
   }
 
   /**
-   * What is open now, per department, summed by SQLite over the "here" rows (one per open
-   * step, queue and customer wait: as many as there is work in progress, whatever the history).
+   * What is open now, per department, without grouping the open rows: WIP, queue lengths
+   * and the SLA marks are count cells kept by the writer (contributions.ts), the oldest
+   * queued case one index seek per department. SLA states move with the clock alone, so
+   * each open journey marks the day its promise falls due and the day it turns at risk:
+   * breached at `now` = the due marks of the days before today, plus today's exact count
+   * (an index range over today's promises only); at risk = the risk marks up to `now`
+   * minus the breached (a journey turns at risk before it can be breached).
    */
   private openNow(jt: number | undefined | null, now: number): OpenByDept {
     const out: OpenByDept = new Map();
     if (jt === null) return out;
-    const where = jt !== undefined ? 'WHERE jt = ?' : '';
-    const args = jt !== undefined ? [jt] : [];
     const at = (dept: number): OpenAtDept => {
       const name = this.names.name(dept);
       let o = out.get(name);
       if (!o) out.set(name, (o = { wip: 0, queueLength: 0, oldest: null, slaAtRisk: 0, slaBreached: 0 }));
       return o;
     };
-    for (const r of this.stmt(`SELECT dept, kind, COUNT(*) AS n FROM here ${where} GROUP BY dept, kind`).all(...args) as { dept: number; kind: number; n: number }[]) {
-      if (r.kind === 0) at(r.dept).wip = r.n;
-      else if (r.kind === 1) at(r.dept).queueLength = r.n;
+    const q = (kind: KindCode, days?: [number, number]) => this.reader.merged({ kind, ...(jt !== undefined ? { jt } : {}), ...(days ? { days } : {}) });
+    for (const v of q(Kind.wip).values()) at(v.a).wip = v.n;
+    for (const v of q(Kind.queued).values()) at(v.a).queueLength = v.n;
+    const oldest = this.stmt(
+      jt === undefined
+        ? 'SELECT since, journey_id FROM here WHERE kind = 1 AND dept = ? ORDER BY since, journey_id LIMIT 1'
+        : 'SELECT since, journey_id FROM here WHERE kind = 1 AND jt = ? AND dept = ? ORDER BY since, journey_id LIMIT 1',
+    );
+    for (const [name, o] of out) {
+      if (o.queueLength === 0) continue;
+      const dept = this.names.find(name)!;
+      const r = (jt === undefined ? oldest.get(dept) : oldest.get(jt, dept)) as { since: number; journey_id: string } | undefined;
+      if (r) o.oldest = { since: r.since, journeyId: r.journey_id };
     }
-    const oldest = `SELECT dept, since, journey_id FROM (SELECT dept, since, journey_id, row_number() OVER (PARTITION BY dept ORDER BY since, journey_id) AS rn FROM here WHERE kind = 1${jt !== undefined ? ' AND jt = ?' : ''}) WHERE rn = 1`;
-    for (const r of this.stmt(oldest).all(...args) as { dept: number; since: number; journey_id: string }[]) at(r.dept).oldest = { since: r.since, journeyId: r.journey_id };
-    // The SLA rule of sla.ts, in SQL: breached once past the promise; at risk when at most
-    // AT_RISK_SHARE of the promised window is left (or the window is empty).
-    const sla = `SELECT dept,
-        COUNT(DISTINCT CASE WHEN @now > promised_by THEN journey_id END) AS breached,
-        COUNT(DISTINCT CASE WHEN @now <= promised_by AND (promised_by - started_at <= 0 OR promised_by - @now <= (promised_by - started_at) * @share) THEN journey_id END) AS atRisk
-      FROM here WHERE promised_by IS NOT NULL${jt !== undefined ? ' AND jt = @jt' : ''} GROUP BY dept`;
-    for (const r of this.stmt(sla).all({ now, share: AT_RISK_SHARE, ...(jt !== undefined ? { jt } : {}) }) as { dept: number; breached: number; atRisk: number }[]) {
-      const o = at(r.dept);
-      o.slaBreached = r.breached;
-      o.slaAtRisk = r.atRisk;
-    }
+    // Every department holding an open journey with a promise is listed (zeros included).
+    for (const v of q(Kind.slaDue).values()) at(v.a);
+    const today = Math.floor(now / DAY_MS);
+    const before: [number, number] = [Math.floor(ALWAYS / DAY_MS), today];
+    const todayCount = (column: 'promised_by' | 'risk_from', inclusive: boolean) =>
+      this.stmt(
+        `SELECT dept, COUNT(DISTINCT journey_id) AS n FROM here WHERE ${column} >= ? AND ${column} ${inclusive ? '<=' : '<'} ?${jt !== undefined ? ' AND jt = ?' : ''} GROUP BY dept`,
+      ).all(today * DAY_MS, now, ...(jt !== undefined ? [jt] : [])) as { dept: number; n: number }[];
+    const breached = new Map<number, number>();
+    const due = (dept: number, n: number) => breached.set(dept, (breached.get(dept) ?? 0) + n);
+    for (const v of q(Kind.slaDue, before).values()) due(v.a, v.n);
+    for (const r of todayCount('promised_by', false)) due(r.dept, r.n);
+    const risky = new Map<number, number>();
+    const risk = (dept: number, n: number) => risky.set(dept, (risky.get(dept) ?? 0) + n);
+    for (const v of q(Kind.slaRisk, before).values()) risk(v.a, v.n);
+    for (const r of todayCount('risk_from', true)) risk(r.dept, r.n);
+    for (const [dept, n] of breached) at(dept).slaBreached = n;
+    for (const [dept, n] of risky) at(dept).slaAtRisk = n - (breached.get(dept) ?? 0);
     return out;
   }
 
@@ -458,45 +478,32 @@ class SqliteReadStore implements ReadStore {
     return s;
   }
 
-  // ---- journey map (variants, selections, roll-up, focus): the pure folds of variants.ts,
-  // selection.ts, rollup.ts and focus.ts over every journey's row. These still read every
-  // row (once per checkpoint, then cached): the part of the map not yet kept as cells.
-
-  private *allFacts(at?: number): Iterable<JourneyFacts> {
-    for (const r of this.stmt('SELECT journey_id AS id, events FROM journeys').iterate() as Iterable<{ id: string; events: string }>) {
-      const events = decodeEvents(r.events, this.names);
-      if (at === undefined) {
-        yield foldJourney(r.id, events, this.fold);
-        continue;
-      }
-      let n = 0;
-      while (n < events.length && events[n]!.t <= at) n++;
-      if (n > 0) yield foldJourney(r.id, events.slice(0, n), { ...this.fold, traceContinues: n < events.length });
-    }
-  }
+  // ---- journey map (variants, selections, roll-up, focus): from cells and indexed rows
+  // like the rest (map-*.ts); the pure folds of variants.ts, selection.ts, rollup.ts and
+  // focus.ts are their reference. No request reads every journey.
 
   variants(filter?: AnalyticsFilter & { department?: string }, limit = 100): Variants {
     const { department, ...rest } = filter ?? {};
     return this.cached(`variants|${limit}|${department ?? ''}|${JSON.stringify(rest)}`, () =>
-      variants(this.allFacts(), { ...resolveFilter(rest), department: department ?? null }, limit),
+      variantsFromCells(this.reader, this.names, cellFilter(rest, this.names), department, limit),
     );
   }
 
   selectJourneys(selection: JourneySelection, page: { cursor?: string; limit: number }): JourneyPage {
-    const sorted = this.cached('select', () =>
-      [...this.allFacts()].sort((a, b) => b.startedAt - a.startedAt || (a.journeyId < b.journeyId ? -1 : a.journeyId > b.journeyId ? 1 : 0)),
-    );
-    return selectPage(sorted, selection, page, this.clock());
+    return this.selection.page(selection, page, this.clock());
   }
 
   processMapGrouped(groups: Readonly<Record<string, string>>, filter?: AnalyticsFilter): ProcessMap {
-    return this.cached(`grouped|${JSON.stringify(groups)}|${JSON.stringify(filter ?? {})}`, () => processMapGrouped(this.allFacts(), groups, resolveFilter(filter)));
+    return this.cached(`grouped|${JSON.stringify(groups)}|${JSON.stringify(filter ?? {})}`, () => {
+      const f = cellFilter(filter, this.names);
+      return processMapGroupedFrom(this.reader, this.names, f, groups, this.openNow(f.jt, this.clock()));
+    });
   }
 
   departmentFocus(department: string, filter?: AnalyticsFilter & { now?: string }, limit = 50): DepartmentFocus {
     const { now: nowIso, ...rest } = filter ?? {};
     const now = nowIso === undefined ? this.clock() : parseInstant(nowIso);
-    return departmentFocus(this.allFacts(now < this.newestAt ? now : undefined), department, resolveFilter(rest), now, limit);
+    return this.focus.focus(department, cellFilter(rest, this.names), now, limit, now < this.newestAt);
   }
 
   onChange(listener: (change: ReadModelChange) => void): () => void {

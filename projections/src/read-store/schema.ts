@@ -6,8 +6,8 @@ import type Database from 'better-sqlite3';
  * beside the live one and swapped in when caught up (see rebuild.ts), never served as if
  * it were current.
  */
-export const SCHEMA_VERSION = 2;
-export const FOLD_VERSION = 2;
+export const SCHEMA_VERSION = 3;
+export const FOLD_VERSION = 3;
 
 /** Name id 1 is the empty name: "no journey type" (an imported trace), "no second key". */
 export const NO_NAME = 1;
@@ -21,6 +21,9 @@ const QUERY_INDEXES = `
   CREATE INDEX IF NOT EXISTS journeys_type_newest ON journeys (jt, started_at DESC, journey_id);
   CREATE INDEX IF NOT EXISTS journeys_open ON journeys (state, started_at DESC, journey_id);
   CREATE INDEX IF NOT EXISTS here_dept ON here (kind, dept, since, journey_id);
+  CREATE INDEX IF NOT EXISTS here_type_dept ON here (kind, jt, dept, since, journey_id);
+  CREATE INDEX IF NOT EXISTS here_due ON here (promised_by);
+  CREATE INDEX IF NOT EXISTS here_risk ON here (risk_from);
 `;
 
 export function createQueryIndexes(db: Database.Database): void {
@@ -58,6 +61,19 @@ export function createSchema(db: Database.Database, options: { deferIndexes?: bo
       PRIMARY KEY (dept, started_at DESC, journey_id)
     ) WITHOUT ROWID;
 
+    -- The journey map's selections (map-selection.ts), each a keyset range newest first like
+    -- the department list: the journey's variant (variantId of its department path), and
+    -- the handoffs it made, each (from, to) once, also as (from, 0) and (0, to) so that
+    -- either end alone is one range too (name ids start at 1).
+    CREATE TABLE IF NOT EXISTS journey_variants (
+      variant TEXT NOT NULL, started_at INTEGER NOT NULL, journey_id TEXT NOT NULL,
+      PRIMARY KEY (variant, started_at DESC, journey_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS journey_handoffs (
+      from_dept INTEGER NOT NULL, to_dept INTEGER NOT NULL, started_at INTEGER NOT NULL, journey_id TEXT NOT NULL,
+      PRIMARY KEY (from_dept, to_dept, started_at DESC, journey_id)
+    ) WITHOUT ROWID;
+
     -- Each journey's span in time (open journeys reach "for ever"): the replay's
     -- "journeys active at that instant" is a stabbing query, not a scan.
     CREATE VIRTUAL TABLE IF NOT EXISTS journey_spans USING rtree(jid, t0, t1);
@@ -66,7 +82,7 @@ export function createSchema(db: Database.Database, options: { deferIndexes?: bo
     -- (kind 1), its wait on the customer (kind 2). Grows with the work in progress.
     CREATE TABLE IF NOT EXISTS here (
       journey_id TEXT NOT NULL, dept INTEGER NOT NULL, kind INTEGER NOT NULL, since INTEGER NOT NULL,
-      jt INTEGER NOT NULL, started_at INTEGER NOT NULL, promised_by INTEGER
+      jt INTEGER NOT NULL, started_at INTEGER NOT NULL, promised_by INTEGER, risk_from INTEGER
     );
     CREATE INDEX IF NOT EXISTS here_journey ON here (journey_id);
 
