@@ -12,8 +12,10 @@ import { renderVariants } from './variants-view.ts';
 import { createTooltip } from './tooltip.ts';
 import { formatDuration, formatInstant } from './format.ts';
 import { startAlertsPanel } from './alerts-panel.ts';
+import { preloadLayout } from './layout.ts';
 
 type View = 'map' | 'swimlanes' | 'replay' | 'variants' | 'hotspots';
+const view0 = (): View => (location.hash.slice(1) as View) || 'map';
 
 const $ = <T extends Element = HTMLElement>(sel: string) => document.querySelector<T>(sel)!;
 const params = new URLSearchParams(location.search);
@@ -24,6 +26,7 @@ const TOKEN_LIMIT = 300;
 
 const token = takeToken();
 const api: Api = createApi(token);
+if (view0() === 'map') preloadLayout();
 const tooltip = createTooltip();
 const message = $('#message');
 
@@ -49,7 +52,7 @@ function fail(err: unknown): void {
 
 // ---- state ---------------------------------------------------------------------------
 let filter: Filter = {};
-let view: View = (location.hash.slice(1) as View) || 'map';
+let view: View = view0();
 let processMap: AbstractedProcessMap | null = null;
 const stale = new Set<View>(['map', 'swimlanes', 'replay', 'variants', 'hotspots']);
 let orgUnits: OrgUnits | null = null;
