@@ -140,7 +140,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
     if (!store.readAllPages) return; // the subscription catches up instead
     let batch: PositionedEvent[] = [];
     try {
-      for await (const page of store.readAllPages!({ after: target.position })) {
+      for await (const page of store.readAllPages({ after: target.position })) {
         if (stopped) break;
         for (const e of page) batch.push(e);
         if (batch.length >= batchSize) {

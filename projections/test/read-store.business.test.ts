@@ -12,7 +12,8 @@ import { buildEstimateStats, estimateCompletion, weightedQuantile, type Estimate
 import { foldJourney, type JourneyFacts } from '../src/journey-fold.ts';
 import { insertEvent, projectEvent, type ProjectedEvent } from '../src/projected-event.ts';
 import { NoCalendarsError, openReadStore, type PositionedEvent, type ReadStore } from '../src/read-store/read-store.ts';
-import { BASE, DEPTS, arbArrival, arbEvent, arrive, toEvent, type Raw } from './arbitraries.ts';
+import { STRETCH, reference, stretched } from './read-store-support.ts';
+import { BASE, DEPTS, arbArrival, arbEvent, arrive } from './arbitraries.ts';
 import { uuid } from './support.ts';
 
 /**
@@ -35,30 +36,15 @@ const CALENDARS = createCalendarSet({
     legal: { timeZone: 'America/New_York', hours: { mon: [['08:00', '18:00']], tue: [['08:00', '18:00']], thu: [['08:00', '18:00']] } },
     'V5 3rd': { timeZone: 'Asia/Tokyo' },
   },
-} as Parameters<typeof createCalendarSet>[0]);
+});
 
-const STRETCH = 20;
 const NOW = BASE + 41 * 3_600_000 * STRETCH;
 const ADAPTERS: [string, (calendars?: CalendarSet) => ReadStore][] = [
   ['SQLite file (WAL)', (calendars) => openReadStore({ path: join(dir, `r${++files}.db`), clock: () => NOW, ...(calendars ? { calendars } : {}) })],
   ['SQLite in memory', (calendars) => openReadStore({ path: ':memory:', clock: () => NOW, ...(calendars ? { calendars } : {}) })],
 ];
 
-function stretched(r: Raw, i: number): JourneyEvent {
-  const e = toEvent(r, i);
-  const t = BASE + (Date.parse(e.occurredAt) - BASE) * STRETCH + (i % 7) * 1000;
-  return { ...e, occurredAt: new Date(t).toISOString() };
-}
 
-function referenceFacts(stored: readonly PositionedEvent[]): JourneyFacts[] {
-  const events = new Map<string, ProjectedEvent[]>();
-  for (const s of stored) {
-    let list = events.get(s.event.journeyId);
-    if (!list) events.set(s.event.journeyId, (list = []));
-    insertEvent(list, projectEvent(s.event, s.position));
-  }
-  return [...events].map(([id, ev]) => foldJourney(id, ev, { calendars: CALENDARS }));
-}
 
 const round = (x: unknown): unknown =>
   JSON.parse(JSON.stringify(x, (_k, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1e3) / 1e3 : v)));
@@ -116,7 +102,7 @@ describe.each(ADAPTERS)('read store with calendars: %s', (_name, open) => {
               rs.apply(batch);
               expect(rs.apply(batch)).toEqual([]);
             }
-            const facts = referenceFacts(stored);
+            const facts = reference(stored, CALENDARS).facts;
             expect(round(rs.handoffs({ clock: 'business' }))).toEqual(round(businessHandoffAnalytics(facts, resolveFilter(undefined))));
             expect(round(alertSnapshot(rs.alertInputs()))).toEqual(round(alertSnapshot(alertInputsFromFacts(() => facts, CALENDARS))));
             expectSameEstimateStats(rs.estimateStats(), buildEstimateStats(facts, CALENDARS), facts);

@@ -5,10 +5,10 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DepartmentWorkload, JourneyEvent } from '@journeys/contracts';
 import { THROUGHPUT_WINDOW_DAYS, departmentWorkload, handoffAnalytics, processMap, resolveFilter } from '../src/aggregates.ts';
-import { foldJourney, type JourneyFacts } from '../src/journey-fold.ts';
-import { insertEvent, projectEvent, type ProjectedEvent } from '../src/projected-event.ts';
+import type { JourneyFacts } from '../src/journey-fold.ts';
 import { openReadStore, type PositionedEvent, type ReadStore } from '../src/read-store/read-store.ts';
-import { BASE, arbArrival, arbEvent, arrive, toEvent, type Raw } from './arbitraries.ts';
+import { STRETCH, factsAsOf, reference, stretched } from './read-store-support.ts';
+import { BASE, arbArrival, arbEvent, arrive } from './arbitraries.ts';
 import { uuid } from './support.ts';
 
 /**
@@ -26,32 +26,9 @@ const ADAPTERS: [string, () => ReadStore][] = [
 ];
 
 // Spread the generated instants over ~5 weeks, so that days and a month boundary are crossed.
-const STRETCH = 20;
 const NOW = BASE + 41 * 3_600_000 * STRETCH;
-function stretched(r: Raw, i: number): JourneyEvent {
-  const e = toEvent(r, i);
-  const t = BASE + (Date.parse(e.occurredAt) - BASE) * STRETCH + (i % 7) * 1000;
-  return { ...e, occurredAt: new Date(t).toISOString() };
-}
 
-function reference(stored: readonly PositionedEvent[]): { facts: JourneyFacts[]; events: Map<string, ProjectedEvent[]> } {
-  const events = new Map<string, ProjectedEvent[]>();
-  for (const s of stored) {
-    let list = events.get(s.event.journeyId);
-    if (!list) events.set(s.event.journeyId, (list = []));
-    insertEvent(list, projectEvent(s.event, s.position));
-  }
-  return { facts: [...events].map(([id, ev]) => foldJourney(id, ev)), events };
-}
 
-function factsAsOf(events: Map<string, ProjectedEvent[]>, at: number): JourneyFacts[] {
-  const out: JourneyFacts[] = [];
-  for (const [id, ev] of events) {
-    const upTo = ev.filter((e) => e.t <= at);
-    if (upTo.length > 0) out.push(foldJourney(id, upTo, { traceContinues: upTo.length < ev.length }));
-  }
-  return out;
-}
 
 /** The documented throughput: completions on the last THROUGHPUT_WINDOW_DAYS UTC days, today included. */
 function withDayThroughput(rows: DepartmentWorkload[], facts: JourneyFacts[], now: number): DepartmentWorkload[] {
@@ -197,10 +174,10 @@ describe('read store: rewriting journeys after an erasure', () => {
 
     // when the store gives the events back with the personal fields erased
     const erased = events.map((e) => {
-      const copy = structuredClone(e) as JourneyEvent & { actor?: string; data: Record<string, unknown> };
+      const copy: JourneyEvent & { actor?: string; data: Record<string, unknown> } = structuredClone(e);
       if (copy.actor !== undefined) copy.actor = '[erased]';
       if (copy.data.reason !== undefined) copy.data.reason = '[erased]';
-      return copy as JourneyEvent;
+      return copy;
     });
     expect(rs.rewrite(erased.map((event, i) => ({ event, position: i + 1 })))).toEqual(['erase-1']);
 

@@ -7,8 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { variantId, type DepartmentFocus, type JourneyEvent, type ProcessMap } from '@journeys/contracts';
 import { THROUGHPUT_WINDOW_DAYS, resolveFilter } from '../src/aggregates.ts';
 import { departmentFocus } from '../src/focus.ts';
-import { foldJourney, type JourneyFacts } from '../src/journey-fold.ts';
-import { insertEvent, projectEvent, type ProjectedEvent } from '../src/projected-event.ts';
+import type { JourneyFacts } from '../src/journey-fold.ts';
+import type { ProjectedEvent } from '../src/projected-event.ts';
 import type { JourneySelection } from '../src/queries.ts';
 import { processMapGrouped, regroup } from '../src/rollup.ts';
 import { selectPage, selects } from '../src/selection.ts';
@@ -18,9 +18,10 @@ import { contributionsOf, type KindCode } from '../src/read-store/contributions.
 import { addValue, emptyDistribution } from '../src/read-store/distribution.ts';
 import { hereRowsOf } from '../src/read-store/journey-rows.ts';
 import { Names } from '../src/read-store/names.ts';
-import { openReadStore, type PositionedEvent, type ReadStore } from '../src/read-store/read-store.ts';
+import { openReadStore, type ReadStore } from '../src/read-store/read-store.ts';
 import { createSchema } from '../src/read-store/schema.ts';
-import { BASE, DEPTS, arbArrival, arbEvent, arrive, toEvent, type Raw } from './arbitraries.ts';
+import { STRETCH, factsAsOf, reference, stretched } from './read-store-support.ts';
+import { BASE, DEPTS, arbArrival, arbEvent, arrive } from './arbitraries.ts';
 
 /**
  * The journey map's queries (variants, selections, roll-up by org unit, department focus)
@@ -34,7 +35,6 @@ import { BASE, DEPTS, arbArrival, arbEvent, arrive, toEvent, type Raw } from './
 const dir = mkdtempSync(join(tmpdir(), 'journeys-read-store-map-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
-const STRETCH = 20;
 const HOUR = 3_600_000 * STRETCH;
 const NOW = BASE + 41 * HOUR;
 const DAY = 86_400_000;
@@ -43,30 +43,8 @@ const ADAPTERS: [string, () => ReadStore][] = [
   ['SQLite in memory', () => openReadStore({ path: ':memory:', clock: () => NOW })],
 ];
 
-function stretched(r: Raw, i: number): JourneyEvent {
-  const e = toEvent(r, i);
-  const t = BASE + (Date.parse(e.occurredAt) - BASE) * STRETCH + (i % 7) * 1000;
-  return { ...e, occurredAt: new Date(t).toISOString() };
-}
 
-function reference(stored: readonly PositionedEvent[]): { facts: JourneyFacts[]; events: Map<string, ProjectedEvent[]> } {
-  const events = new Map<string, ProjectedEvent[]>();
-  for (const s of stored) {
-    let list = events.get(s.event.journeyId);
-    if (!list) events.set(s.event.journeyId, (list = []));
-    insertEvent(list, projectEvent(s.event, s.position));
-  }
-  return { facts: [...events].map(([id, ev]) => foldJourney(id, ev)), events };
-}
 
-function factsAsOf(events: Map<string, ProjectedEvent[]>, at: number): JourneyFacts[] {
-  const out: JourneyFacts[] = [];
-  for (const [id, ev] of events) {
-    const upTo = ev.filter((e) => e.t <= at);
-    if (upTo.length > 0) out.push(foldJourney(id, upTo, { traceContinues: upTo.length < ev.length }));
-  }
-  return out;
-}
 
 const round = (x: unknown): unknown =>
   JSON.parse(JSON.stringify(x, (_k, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1e6) / 1e6 : v)));

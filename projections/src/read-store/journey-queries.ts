@@ -19,7 +19,7 @@ export function encodeCursor(t: number, id: string): string {
   return Buffer.from(JSON.stringify([t, id]), 'utf8').toString('base64url');
 }
 
-function decodeCursor(cursor: string): [number, string] {
+export function decodeCursor(cursor: string): [number, string] {
   try {
     const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'string') return [v[0], v[1]];

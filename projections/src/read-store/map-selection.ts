@@ -4,7 +4,7 @@ import { foldJourney, type FoldOptions } from '../journey-fold.ts';
 import type { JourneyPage, JourneySelection } from '../queries.ts';
 import { toSummary } from '../views.ts';
 import { decodeEvents } from './event-codec.ts';
-import { InvalidCursorError, encodeCursor } from './journey-queries.ts';
+import { decodeCursor, encodeCursor } from './journey-queries.ts';
 import type { Names } from './names.ts';
 
 /**
@@ -24,15 +24,6 @@ interface Row {
   events: string;
 }
 
-function decodeCursor(cursor: string): [number, string] {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && typeof v[0] === 'number' && typeof v[1] === 'string') return [v[0], v[1]];
-  } catch {
-    // fall through
-  }
-  throw new InvalidCursorError('invalid cursor');
-}
 
 export class MapSelection {
   private readonly statements = new Map<string, Database.Statement>();

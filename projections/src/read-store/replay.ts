@@ -121,7 +121,7 @@ export function asOf(
     const range = days ?? filter.days ?? [MIN_DAY, day + 1];
     const lo = range[0];
     const hi = Math.min(range[1], day + 1);
-    const out: Merged = hi > lo && lo < day ? stored(kind, [lo, Math.min(hi, day)]) : new Map();
+    const out: Merged = hi > lo && lo < day ? stored(kind, [lo, Math.min(hi, day)]) : new Map<string, Merged extends Map<string, infer V> ? V : never>();
     const isDist = DISTRIBUTION_KINDS.has(kind);
     for (const adj of byKind.get(kind) ?? []) {
       if (adj.day < lo || adj.day >= hi) continue;
