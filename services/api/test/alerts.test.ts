@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -10,6 +9,7 @@ import { AlertDigestSchema, AlertPageSchema, ALERTS_STREAM, departmentInboxPrefi
 import { renderNatsConfig } from '../../../infra/nats/config.ts';
 import { natsServerAvailable, startNatsServer, type NatsServerHandle } from '../../../tests/support/nats.ts';
 import { signBody } from '../src/index.ts';
+import { ev } from './support/events.ts';
 import { startHarness, type Harness } from './support/harness.ts';
 import { openSse } from './support/sse.ts';
 
@@ -33,15 +33,6 @@ const seen: { subject: string; digest: AlertDigest }[] = [];
 const refused: Error[] = [];
 const SECRET = 'webhook-secret-of-the-test';
 
-const ev = (journeyId: string, type: string, department: string, t: number, data: object) => ({
-  id: randomUUID(),
-  type,
-  journeyId,
-  department,
-  occurredAt: new Date(t).toISOString(),
-  schemaVersion: 1,
-  data,
-});
 function journey(id: string, start: number, delayMin: number | null): object[] {
   const out = [
     ev(id, 'JourneyStarted', 'Intake', start, { journeyType: 'claim', channel: 'web', customerRef: `c-${id}` }),

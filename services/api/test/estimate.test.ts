@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CustomerStatusSchema, JourneyTimelineSchema } from '@journeys/contracts';
+import { ev } from './support/events.ts';
 import { startHarness, type Harness } from './support/harness.ts';
 
 /**
@@ -16,15 +16,6 @@ const H = 3_600_000;
 let h: Harness;
 let dir: string;
 
-const ev = (journeyId: string, type: string, department: string, t: number, data: object) => ({
-  id: randomUUID(),
-  type,
-  journeyId,
-  department,
-  occurredAt: new Date(t).toISOString(),
-  schemaVersion: 1,
-  data,
-});
 
 function claim(id: string, start: number, hoursInAssessment: number | null, promisedBy?: number): object[] {
   const out = [
