@@ -1,11 +1,10 @@
 import { journeyStreamName, type JourneyEvent } from '@journeys/contracts';
-import { createWriteStream, readFileSync } from 'node:fs';
-import { finished } from 'node:stream/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { exportLog, importLog, type ExportFormat, type ExportOptions } from '../src/index.ts';
+import { importLog, type ExportFormat } from '../src/index.ts';
 import type { EventStore } from '@journeys/event-store';
-import { allEvents, LOGS_DIR, tempWorld, type TempWorld } from './support.ts';
+import { allEvents, exportFile, LOGS_DIR, tempWorld, type TempWorld } from './support.ts';
 
 let world: TempWorld;
 beforeEach(() => {
@@ -15,14 +14,6 @@ afterEach(async () => {
   await world.cleanup();
 });
 
-async function exportTo(store: EventStore, name: string, options: ExportOptions): Promise<string> {
-  const path = join(world.dir, name);
-  const out = createWriteStream(path);
-  await exportLog(store, out, options);
-  out.end();
-  await finished(out);
-  return path;
-}
 
 /** Events journey by journey, each in stream order: what a round trip must preserve. */
 async function journeys(store: EventStore): Promise<JourneyEvent[][]> {
@@ -45,7 +36,7 @@ describe('exportLog round trips', () => {
   it.each<ExportFormat>(['xes', 'csv', 'jsonl'])('%s: an imported real log (typed attributes, lifecycle, offsets) re-imports to the same events', async (format) => {
     const source = world.store();
     await importLog(source, join(LOGS_DIR, 'bpic2013_open_problems.xes.gz'));
-    const file = await exportTo(source, `out.${format}`, { format });
+    const file = await exportFile(world.dir, source, `out.${format}`, { format });
     const copy = world.store();
     const result = await importLog(copy, file);
     expect(result).toMatchObject({ events: 2351, appended: 2351, droppedTotal: 0, journeys: 819 });
@@ -55,7 +46,7 @@ describe('exportLog round trips', () => {
   it.each<ExportFormat>(['xes', 'csv', 'jsonl'])('%s: every event type of a native journey re-imports to the same events', async (format) => {
     const source = world.store();
     await source.append(journeyStreamName('claim-1'), NATIVE);
-    const file = await exportTo(source, `native.${format}`, { format });
+    const file = await exportFile(world.dir, source, `native.${format}`, { format });
     const copy = world.store();
     await importLog(copy, file);
     expect(await allEvents(copy)).toEqual(NATIVE);
@@ -65,7 +56,7 @@ describe('exportLog round trips', () => {
     const source = world.store();
     const text = readFileSync(join(LOGS_DIR, 'running-example.csv'), 'utf8').replace(',Mike,2010-12-30 15:06:00+01:00', ',,2010-12-30 15:06:00+01:00');
     await importLog(source, world.file('re.csv', text));
-    const file = await exportTo(source, 'out.xes', { format: 'xes' });
+    const file = await exportFile(world.dir, source, 'out.xes', { format: 'xes' });
     const copy = world.store();
     await importLog(copy, file);
     expect(await journeys(copy)).toEqual(await journeys(source));
@@ -77,7 +68,7 @@ describe('exportLog round trips', () => {
     const late = [...NATIVE.slice(0, 5), NATIVE[6]!, NATIVE[7]!, NATIVE[5]!];
     await source.append(journeyStreamName('claim-1'), late);
     // When it is exported as XES
-    const xes = readFileSync(await exportTo(source, 'late.xes', { format: 'xes' }), 'utf8');
+    const xes = readFileSync(await exportFile(world.dir, source, 'late.xes', { format: 'xes' }), 'utf8');
     // Then the trace lists its events by time, as process-mining tools read a trace's order
     const times = [...xes.matchAll(/key="time:timestamp" value="([^"]+)"/g)].map((m) => Date.parse(m[1]!));
     expect(times).toHaveLength(NATIVE.length);
@@ -87,7 +78,7 @@ describe('exportLog round trips', () => {
   it('filters by journey and by occurredAt (from inclusive, to exclusive)', async () => {
     const source = world.store();
     await importLog(source, join(LOGS_DIR, 'running-example.xes'));
-    const oneJourney = readFileSync(await exportTo(source, 'j.jsonl', { format: 'jsonl', journeyId: '3' }), 'utf8').trim().split('\n');
+    const oneJourney = readFileSync(await exportFile(world.dir, source, 'j.jsonl', { format: 'jsonl', journeyId: '3' }), 'utf8').trim().split('\n');
     expect(oneJourney.map((l) => (JSON.parse(l) as JourneyEvent).journeyId)).toEqual(new Array(oneJourney.length).fill('3'));
     expect(oneJourney.length).toBeGreaterThan(0);
 
@@ -99,7 +90,7 @@ describe('exportLog round trips', () => {
     expect(expected.length).toBeLessThan(all.length);
     for (const format of ['xes', 'csv'] as const) {
       const copy = world.store();
-      const r = await importLog(copy, await exportTo(source, `w.${format}`, { format, from, to }));
+      const r = await importLog(copy, await exportFile(world.dir, source, `w.${format}`, { format, from, to }));
       expect(r.events).toBe(expected.length);
     }
   });

@@ -1,6 +1,8 @@
 import { getSQLiteEventStore, type EventStore } from '@journeys/event-store';
 import type { JourneyEvent } from '@journeys/contracts';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { finished } from 'node:stream/promises';
+import { exportLog, type ExportOptions } from '../src/index.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,4 +46,14 @@ export async function allEvents(store: EventStore): Promise<JourneyEvent[]> {
   const out: JourneyEvent[] = [];
   for await (const stored of store.readAll()) out.push(stored.event);
   return out;
+}
+
+/** Exports `store` to `dir/name` and waits until the file is complete. */
+export async function exportFile(dir: string, store: EventStore, name: string, options: ExportOptions): Promise<string> {
+  const path = join(dir, name);
+  const out = createWriteStream(path);
+  await exportLog(store, out, options);
+  out.end();
+  await finished(out);
+  return path;
 }

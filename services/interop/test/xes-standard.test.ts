@@ -1,14 +1,12 @@
 import { journeyStreamName, type JourneyEvent } from '@journeys/contracts';
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { exportLog, importLog, type ExportOptions } from '../src/index.ts';
+import { importLog } from '../src/index.ts';
 import { decodeXesKey, encodeXesKey } from '../src/xes-keys.ts';
-import type { EventStore } from '@journeys/event-store';
-import { allEvents, LOGS_DIR, tempWorld, type TempWorld } from './support.ts';
+import { allEvents, exportFile, LOGS_DIR, tempWorld, type TempWorld } from './support.ts';
 
 /** The published IEEE XSD, through the wrapper that gives it the XES namespace. */
 const XSD = fileURLToPath(new URL('../schema/xes-ieee-1849-2016-ns.xsd', import.meta.url));
@@ -23,14 +21,6 @@ afterEach(async () => {
   await world.cleanup();
 });
 
-async function exportTo(store: EventStore, name: string, options: ExportOptions): Promise<string> {
-  const path = join(world.dir, name);
-  const out = createWriteStream(path);
-  await exportLog(store, out, options);
-  out.end();
-  await finished(out);
-  return path;
-}
 
 /** xmllint's verdict: the exit status and what it said. */
 function xmllint(file: string): { status: number | null; output: string } {
@@ -124,7 +114,7 @@ describe('XES export against IEEE 1849-2016', () => {
     async () => {
       const source = world.store();
       await source.append(journeyStreamName('claim-9'), EVENTS);
-      const file = await exportTo(source, 'native.xes', { format: 'xes' });
+      const file = await exportFile(world.dir, source, 'native.xes', { format: 'xes' });
       const verdict = xmllint(file);
       expect(verdict.output).toContain('validates');
       expect(verdict.status).toBe(0);
@@ -156,7 +146,7 @@ describe('XES export against IEEE 1849-2016', () => {
       for (let t = t0; t < t1; t += 60_000) if (new Date(t).getUTCHours() % 2 === 0) ms += Math.min(60_000, t1 - t);
       return ms;
     };
-    const file = await exportTo(source, 'business.xes', { format: 'xes', businessMs: evenHours });
+    const file = await exportFile(world.dir, source, 'business.xes', { format: 'xes', businessMs: evenHours });
     expect(xmllint(file).status).toBe(0);
     const text = readFileSync(file, 'utf8');
     const elapsed = [...text.matchAll(/<float key="journeys:elapsedSincePrevious" value="([^"]+)"\/>/g)].map((m) => Number(m[1]));
@@ -175,7 +165,7 @@ describe('XES export against IEEE 1849-2016', () => {
   it.skipIf(!hasXmllint)('the CSV export re-imports the same envelope fields', async () => {
     const source = world.store();
     await source.append(journeyStreamName('claim-9'), EVENTS);
-    const file = await exportTo(source, 'native.csv', { format: 'csv' });
+    const file = await exportFile(world.dir, source, 'native.csv', { format: 'csv' });
     const copy = world.store();
     await importLog(copy, file);
     expect((await allEvents(copy)).sort((a, b) => a.id.localeCompare(b.id))).toEqual(EVENTS);
@@ -184,7 +174,7 @@ describe('XES export against IEEE 1849-2016', () => {
   it.skipIf(!hasXmllint)('a real log with keys that are not XML Names (BPIC 2013 "resource country") exports a valid file', async () => {
     const source = world.store();
     await importLog(source, join(LOGS_DIR, 'bpic2013_open_problems.xes.gz'));
-    const file = await exportTo(source, 'bpic13.xes', { format: 'xes' });
+    const file = await exportFile(world.dir, source, 'bpic13.xes', { format: 'xes' });
     const verdict = xmllint(file);
     expect(verdict.output).toContain('validates');
     expect(verdict.status).toBe(0);
