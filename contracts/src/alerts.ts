@@ -45,9 +45,10 @@ export const AlertSchema = z.object({
   /** When the waiting (or the silence, or the journey) began. */
   since: instant,
   openedAt: instant,
+  /** Its last change: opened, escalated or resolved (a wait that grows is not a change). */
   updatedAt: instant,
   resolvedAt: instant.nullable(),
-  /** How long it has waited (at the last evaluation), on `clock`. */
+  /** How long it has waited, on `clock`: to the moment of the answer while open, to its resolution once resolved. */
   waitedSeconds: z.number(),
   /** The limit it passed: the pair's p90 or override, the silence limit, or the SLA window left. */
   thresholdSeconds: z.number(),

@@ -229,3 +229,57 @@ describe('estimates from the read store', () => {
     fresh.close();
   });
 });
+
+describe('alert inputs of a large backlog', () => {
+  it('page through thousands of open journeys and waiting handoffs, ties in start time included, while the connection serves reads between rows', () => {
+    // More than two pages of each; starts repeat every seven journeys (the keyset's tie-break).
+    const stored: PositionedEvent[] = [];
+    let p = 0;
+    for (let j = 0; j < 2_600; j++) {
+      const t0 = OPEN_BASE + (j % 7) * 1000;
+      const base = (dept: string, t: number, i: number) => ({ id: uuid(900_000 + j * 10 + i), journeyId: `b${j}`, department: dept, occurredAt: new Date(t).toISOString(), schemaVersion: 1 });
+      const evs: JourneyEvent[] = [
+        { ...base('intake', t0, 0), type: 'JourneyStarted', data: { journeyType: 'loan', channel: 'web', customerRef: 'c' } },
+        { ...base('intake', t0 + H, 1), type: 'HandoffRequested', data: { toDepartment: j % 2 ? 'assessment' : 'legal' } },
+      ];
+      for (const e of evs) stored.push({ event: e, position: ++p });
+    }
+    const rs = openReadStore({ path: ':memory:', clock: () => OPEN_BASE + 5 * H });
+    try {
+      rs.apply(stored);
+      const facts = reference(stored).facts;
+      const expected = alertSnapshot(alertInputsFromFacts(() => facts));
+      // A request's read and a live batch in the middle of the pass: the evaluation yields to
+      // requests between slices, and a statement still being iterated would make the
+      // connection refuse the batch's writes. The batch is a journey started and completed
+      // at once, so the open work stays the same.
+      let extra = 0;
+      const interleaved = <T>(rows: Iterable<T>): T[] => {
+        const out: T[] = [];
+        for (const r of rows) {
+          out.push(r);
+          if (out.length % 700 !== 0) continue;
+          expect(rs.timeline('b1')?.journeyId).toBe('b1');
+          const id = `done${extra++}`;
+          const at = new Date(OPEN_BASE).toISOString();
+          const base = (i: number) => ({ id: uuid(990_000 + extra * 10 + i), journeyId: id, department: 'intake', occurredAt: at, schemaVersion: 1 });
+          rs.apply([
+            { event: { ...base(0), type: 'JourneyStarted', data: { journeyType: 'loan', channel: 'web', customerRef: 'c' } }, position: ++p },
+            { event: { ...base(1), type: 'JourneyCompleted', data: { outcome: 'resolved' } }, position: ++p },
+          ]);
+        }
+        return out;
+      };
+      const inputs = rs.alertInputs();
+      const open = interleaved(inputs.openJourneys()).sort(byJson);
+      const waiting = interleaved(inputs.waitingHandoffs()).sort(byJson);
+      expect(open).toHaveLength(2_600);
+      expect(new Set(open.map((o) => o.journeyId)).size).toBe(2_600);
+      expect(open).toEqual(expected.open);
+      expect(waiting).toHaveLength(2_600);
+      expect(waiting).toEqual(expected.waiting);
+    } finally {
+      rs.close();
+    }
+  });
+});

@@ -30,7 +30,15 @@ export function alertKey(kind: AlertKind, journeyId: string, from?: string, to?:
  * least `minSamples` picked-up handoffs; critical past `escalateFactor` times the limit.
  */
 export function evaluateAlerts(inputs: AlertInputs, rules: AlertRules, now: number, calendars?: CalendarSet): AlertCandidate[] {
-  const out: AlertCandidate[] = [];
+  return [...alertCandidates(inputs, rules, now, calendars)];
+}
+
+/**
+ * The same conditions one at a time, as the inputs yield them: the live service pulls them in
+ * slices and lets requests run in between, and never holds every candidate at once (a backlog
+ * of a hundred thousand open journeys would otherwise be one long pause and tens of MiB).
+ */
+export function* alertCandidates(inputs: AlertInputs, rules: AlertRules, now: number, calendars?: CalendarSet): Generator<AlertCandidate> {
   const clock = inputs.clock;
   const learned = new Map<string, { count: number; p90Seconds: number }>();
   for (const p of inputs.pairDelays()) learned.set(`${p.from}\u0000${p.to}`, p);
@@ -52,7 +60,7 @@ export function evaluateAlerts(inputs: AlertInputs, rules: AlertRules, now: numb
     const waitedMs = clock === 'business' && calendars ? calendars.of(w.to).ms(w.requestedAt, now) : now - w.requestedAt;
     const waited = waitedMs / 1000;
     if (!(waited > threshold)) continue;
-    out.push({
+    yield {
       key: alertKey('handoff-overdue', w.journeyId, w.from, w.to),
       kind: 'handoff-overdue',
       severity: waited > threshold * rules.escalateFactor ? 'critical' : 'warning',
@@ -66,7 +74,7 @@ export function evaluateAlerts(inputs: AlertInputs, rules: AlertRules, now: numb
       thresholdSeconds: threshold,
       clock,
       samples,
-    });
+    };
   }
 
   for (const j of inputs.openJourneys()) {
@@ -74,7 +82,7 @@ export function evaluateAlerts(inputs: AlertInputs, rules: AlertRules, now: numb
     if (rules.slaAtRisk && j.promisedBy !== null) {
       const state = slaState({ startedAt: j.startedAt, completedAt: null, promisedBy: j.promisedBy }, now);
       if (state === 'at-risk' || state === 'breached') {
-        out.push({
+        yield {
           key: alertKey('sla-at-risk', j.journeyId),
           kind: 'sla-at-risk',
           severity: state === 'breached' ? 'critical' : 'warning',
@@ -88,13 +96,13 @@ export function evaluateAlerts(inputs: AlertInputs, rules: AlertRules, now: numb
           thresholdSeconds: (j.promisedBy - j.startedAt) / 1000,
           clock: 'elapsed',
           samples: null,
-        });
+        };
       }
     }
     if (rules.customerSilenceSeconds > 0 && !j.customerWaitOpen) {
       const silent = (now - j.lastContactAt) / 1000;
       if (silent > rules.customerSilenceSeconds) {
-        out.push({
+        yield {
           key: alertKey('customer-not-heard', j.journeyId),
           kind: 'customer-not-heard',
           severity: silent > rules.customerSilenceSeconds * rules.escalateFactor ? 'critical' : 'warning',
@@ -108,9 +116,8 @@ export function evaluateAlerts(inputs: AlertInputs, rules: AlertRules, now: numb
           thresholdSeconds: rules.customerSilenceSeconds,
           clock: 'elapsed',
           samples: null,
-        });
+        };
       }
     }
   }
-  return out;
 }

@@ -6,30 +6,50 @@ export interface AlertChanges {
   opened: AlertCandidate[];
   /** Open alerts whose severity went up (warning → critical), with their new figures. */
   escalated: { id: string; candidate: AlertCandidate }[];
-  /** Open alerts whose condition still holds: new wait figures, nothing to announce. */
-  updated: { id: string; candidate: AlertCandidate }[];
   /** Open alerts whose condition no longer holds. */
   resolved: { id: string; key: string }[];
 }
 
+export type OpenAlertKey = Pick<Alert, 'id' | 'key' | 'severity'>;
+
 /**
- * Pure: one open alert per key (deduplication), whatever how often a condition is seen.
- * A severity never goes down while open (a flapping wait would otherwise alert twice).
+ * Meets candidates, one at a time, with the open alerts: one open alert per key
+ * (deduplication), however often a condition is seen. A severity never goes down while open
+ * (a flapping wait would otherwise alert twice). An alert that still holds at the same
+ * severity is no change at all: its wait is computed when it is read, so a steady backlog
+ * costs no write per evaluation.
  */
-export function reconcileAlerts(open: readonly Pick<Alert, 'id' | 'key' | 'severity'>[], candidates: readonly AlertCandidate[]): AlertChanges {
-  const byKey = new Map(open.map((a) => [a.key, a]));
+export interface AlertReconciler {
+  see(candidate: AlertCandidate): void;
+  /** The changes; the open alerts no candidate matched are resolved. */
+  finish(): AlertChanges;
+}
+
+export function createReconciler(open: Iterable<OpenAlertKey>): AlertReconciler {
+  const byKey = new Map<string, OpenAlertKey>();
+  for (const a of open) byKey.set(a.key, a);
   const seen = new Set<string>();
-  const changes: AlertChanges = { opened: [], escalated: [], updated: [], resolved: [] };
-  for (const c of candidates) {
-    if (seen.has(c.key)) continue;
-    seen.add(c.key);
-    const existing = byKey.get(c.key);
-    if (!existing) changes.opened.push(c);
-    else if (existing.severity === 'warning' && c.severity === 'critical') changes.escalated.push({ id: existing.id, candidate: c });
-    else changes.updated.push({ id: existing.id, candidate: { ...c, severity: existing.severity } });
-  }
-  for (const a of open) if (!seen.has(a.key)) changes.resolved.push({ id: a.id, key: a.key });
-  return changes;
+  const changes: AlertChanges = { opened: [], escalated: [], resolved: [] };
+  return {
+    see(c) {
+      if (seen.has(c.key)) return;
+      seen.add(c.key);
+      const existing = byKey.get(c.key);
+      if (!existing) changes.opened.push(c);
+      else if (existing.severity === 'warning' && c.severity === 'critical') changes.escalated.push({ id: existing.id, candidate: c });
+    },
+    finish() {
+      for (const a of byKey.values()) if (!seen.has(a.key)) changes.resolved.push({ id: a.id, key: a.key });
+      return changes;
+    },
+  };
+}
+
+/** Pure: the reconciler over a whole evaluation at once. */
+export function reconcileAlerts(open: readonly OpenAlertKey[], candidates: Iterable<AlertCandidate>): AlertChanges {
+  const r = createReconciler(open);
+  for (const c of candidates) r.see(c);
+  return r.finish();
 }
 
 /**

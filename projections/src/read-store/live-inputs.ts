@@ -25,9 +25,20 @@ export function readStoreAlertInputs(
   clock: Clock,
   memo: <T>(key: string, compute: () => T) => T,
 ): AlertInputs {
-  const waiting = db.prepare('SELECT journey_id, jt, from_dept, to_dept, requested_at FROM waiting');
-  const open = db.prepare(
-    'SELECT journey_id, jt, state, cur_dept, started_at, promised_by, last_contact_at FROM journeys WHERE state IN (0, 1)',
+  // Paged, and each page read whole before its rows are handed out: the live evaluation
+  // lets requests run between slices, and the connection cannot serve them while a
+  // statement is still being iterated.
+  const waitingPage = db.prepare(
+    'SELECT rowid AS r, journey_id, jt, from_dept, to_dept, requested_at FROM waiting WHERE rowid > ? ORDER BY rowid LIMIT ?',
+  );
+  const openFirst = db.prepare(
+    `SELECT journey_id, jt, state, cur_dept, started_at, promised_by, last_contact_at FROM journeys
+     WHERE state = @state ORDER BY started_at DESC, journey_id LIMIT @limit`,
+  );
+  // Keyset on the journeys_open index (state, started_at DESC, journey_id).
+  const openNext = db.prepare(
+    `SELECT journey_id, jt, state, cur_dept, started_at, promised_by, last_contact_at FROM journeys
+     WHERE state = @state AND (started_at < @t OR (started_at = @t AND journey_id > @j)) ORDER BY started_at DESC, journey_id LIMIT @limit`,
   );
   const typeName = (jt: number): string | null => (jt === NO_NAME ? null : names.name(jt));
   return {
@@ -44,26 +55,44 @@ export function readStoreAlertInputs(
       });
     },
     *waitingHandoffs(): Iterable<WaitingHandoff> {
-      for (const r of waiting.iterate() as Iterable<{ journey_id: string; jt: number; from_dept: number; to_dept: number; requested_at: number }>) {
-        yield { journeyId: r.journey_id, journeyType: typeName(r.jt), from: names.name(r.from_dept), to: names.name(r.to_dept), requestedAt: r.requested_at };
+      type Row = { r: number; journey_id: string; jt: number; from_dept: number; to_dept: number; requested_at: number };
+      for (let after = 0; ; ) {
+        const rows = waitingPage.all(after, PAGE) as Row[];
+        for (const r of rows) {
+          yield { journeyId: r.journey_id, journeyType: typeName(r.jt), from: names.name(r.from_dept), to: names.name(r.to_dept), requestedAt: r.requested_at };
+        }
+        if (rows.length < PAGE) return;
+        after = rows[rows.length - 1]!.r;
       }
     },
     *openJourneys(): Iterable<OpenJourney> {
       type Row = { journey_id: string; jt: number; state: number; cur_dept: number | null; started_at: number; promised_by: number | null; last_contact_at: number };
-      for (const r of open.iterate() as Iterable<Row>) {
-        yield {
-          journeyId: r.journey_id,
-          journeyType: typeName(r.jt),
-          department: r.cur_dept === null ? null : names.name(r.cur_dept),
-          startedAt: r.started_at,
-          promisedBy: r.promised_by,
-          lastContactAt: r.last_contact_at,
-          customerWaitOpen: r.state === 1,
-        };
+      // 0: open, 1: open and waiting on the customer (journey-rows.ts).
+      for (const state of [0, 1]) {
+        let rows = openFirst.all({ state, limit: PAGE }) as Row[];
+        for (;;) {
+          for (const r of rows) {
+            yield {
+              journeyId: r.journey_id,
+              journeyType: typeName(r.jt),
+              department: r.cur_dept === null ? null : names.name(r.cur_dept),
+              startedAt: r.started_at,
+              promisedBy: r.promised_by,
+              lastContactAt: r.last_contact_at,
+              customerWaitOpen: r.state === 1,
+            };
+          }
+          if (rows.length < PAGE) break;
+          const last = rows[rows.length - 1]!;
+          rows = openNext.all({ state, t: last.started_at, j: last.journey_id, limit: PAGE }) as Row[];
+        }
       }
     },
   };
 }
+
+/** Rows per page of the live inputs: small enough that one page is well under a slice. */
+const PAGE = 1000;
 
 export function readStoreEstimateStats(reader: CellReader, names: Names, clock: Clock, memo: <T>(key: string, compute: () => T) => T): EstimateStats {
   const typeId = (t: string | null): number | undefined => names.find(t ?? '');

@@ -57,7 +57,7 @@ export async function startAlerts(o: {
   const urls = webhookUrls(o.config);
   const log = o.logger.child({ component: 'alerts' });
   if (o.dbPath !== ':memory:') await mkdir(dirname(o.dbPath), { recursive: true });
-  const store = openAlertStore(o.dbPath);
+  const store = openAlertStore(o.dbPath, o.calendars ? { calendars: o.calendars } : {});
   try {
     const publisher = o.bus.kind === 'nats' ? await natsAlertPublisher((o.bus as NatsBus).connection) : undefined;
     return createAlertService({

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { setImmediate as yieldToRequests } from 'node:timers/promises';
 import { alertSubject, type AlertDigest, type AlertRules } from '@journeys/contracts';
-import { digestAlerts, evaluateAlerts, type AlertInputs, type CalendarSet } from '@journeys/projections';
+import { alertCandidates, createReconciler, digestAlerts, type AlertInputs, type CalendarSet, type OpenAlertKey } from '@journeys/projections';
 import type { AlertStore } from './store.ts';
 import type { WebhookSender } from './webhooks.ts';
 
@@ -33,6 +34,10 @@ export interface AlertService {
   stop(): Promise<void>;
 }
 
+/** Longest stretch of evaluation before requests get their turn. */
+const SLICE_MS = 8;
+const KEYS_PAGE = 2000;
+
 export function createAlertService(o: AlertServiceOptions): AlertService {
   const now = o.now ?? Date.now;
   const listeners = new Set<(d: AlertDigest) => void>();
@@ -45,8 +50,30 @@ export function createAlertService(o: AlertServiceOptions): AlertService {
   const run = async (): Promise<AlertDigest[]> => {
     const t = now();
     lastRun = t;
-    const candidates = evaluateAlerts(o.inputs(), o.rules, t, o.calendars);
-    const changed = o.store.record(candidates, t);
+    // The pass over the open work is sliced: the process also answers requests, and a
+    // backlog of a hundred thousand open journeys in one go would be a pause of seconds.
+    // The inputs page their rows, so no query stays open across a slice.
+    let slice = performance.now();
+    const open: OpenAlertKey[] = [];
+    for (let after = 0; ; ) {
+      const page = o.store.openKeysPage(after, KEYS_PAGE);
+      for (const k of page) open.push({ id: k.id, key: k.key, severity: k.severity });
+      if (page.length < KEYS_PAGE) break;
+      after = page[page.length - 1]!.sequence;
+      if (performance.now() - slice > SLICE_MS) {
+        await yieldToRequests();
+        slice = performance.now();
+      }
+    }
+    const reconciler = createReconciler(open);
+    for (const c of alertCandidates(o.inputs(), o.rules, t, o.calendars)) {
+      reconciler.see(c);
+      if (performance.now() - slice > SLICE_MS) {
+        await yieldToRequests();
+        slice = performance.now();
+      }
+    }
+    const changed = o.store.apply(reconciler.finish(), t);
     if (changed.length === 0) return [];
     const digests = digestAlerts(changed, (d, k) => o.store.openCount(d, k), o.rules.maxPerDigest, new Date(t).toISOString());
     for (const d of digests) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { departmentSlug, type Alert, type AlertKind } from '@journeys/contracts';
-import { reconcileAlerts, type AlertCandidate, type AlertChanges } from '@journeys/projections';
+import { reconcileAlerts, type AlertCandidate, type AlertChanges, type CalendarSet, type OpenAlertKey } from '@journeys/projections';
 
 /**
  * Durable alerts: one SQLite file of their own (JOURNEY_ALERTS_DB, default beside the store),
@@ -21,17 +21,33 @@ export interface AlertListFilter {
 export type AlertChange = 'opened' | 'escalated' | 'resolved';
 
 export interface AlertStore {
-  open(): Alert[];
+  open(now?: number): Alert[];
+  /** The open alerts' keys and severities: what an evaluation is reconciled with. */
+  openKeys(): OpenAlertKey[];
+  /** The same in pages, in sequence order after `after` (0: from the start). */
+  openKeysPage(after: number, limit: number): (OpenAlertKey & { sequence: number })[];
   /**
-   * Meets an evaluation's candidates with the open alerts and writes the changes, in one
-   * immediate transaction (several API processes may share the file: each change is made,
-   * and announced, by one of them only). Returns the changed alerts as they now are.
+   * Writes an evaluation's changes in one immediate transaction. Each write is conditional on
+   * the row as it is then: several API processes may share the file, and the changes were
+   * reconciled before the lock was taken, so a key another process opened meanwhile is not
+   * opened twice and an alert it resolved is not resolved (nor announced) again. Returns the
+   * changes made, with the alerts as they now are.
    */
-  record(candidates: readonly AlertCandidate[], now: number): { alert: Alert; change: AlertChange }[];
-  /** Newest change first; `before` is the sequence of the last item of the previous page. */
-  list(filter: AlertListFilter, page: { before?: number; limit: number }): Alert[];
+  apply(changes: AlertChanges, now: number): { alert: Alert; change: AlertChange }[];
+  /** Reconciles a whole evaluation with the open alerts and applies it, in one transaction. */
+  record(candidates: Iterable<AlertCandidate>, now: number): { alert: Alert; change: AlertChange }[];
+  /**
+   * Newest change first; `before` is the sequence of the last item of the previous page.
+   * An open alert's `waitedSeconds` is counted to `now` (default: the wall clock).
+   */
+  list(filter: AlertListFilter, page: { before?: number; limit: number }, now?: number): Alert[];
   openCount(department: string, kind: AlertKind): number;
   close(): void;
+}
+
+export interface AlertStoreOptions {
+  /** The calendars of the business clock: an open `clock: 'business'` alert's wait is counted in its receiver's hours. */
+  calendars?: CalendarSet;
 }
 
 interface Row {
@@ -58,32 +74,8 @@ interface Row {
 
 const iso = (t: number) => new Date(t).toISOString();
 
-function toAlert(r: Row): Alert {
-  return {
-    id: r.id,
-    key: r.key,
-    kind: r.kind as Alert['kind'],
-    state: r.state as Alert['state'],
-    severity: r.severity as Alert['severity'],
-    department: r.department,
-    journeyId: r.journey_id,
-    journeyType: r.journey_type,
-    from: r.from_dept,
-    to: r.to_dept,
-    since: iso(r.since),
-    openedAt: iso(r.opened_at),
-    updatedAt: iso(r.updated_at),
-    resolvedAt: r.resolved_at === null ? null : iso(r.resolved_at),
-    waitedSeconds: r.waited_seconds,
-    thresholdSeconds: r.threshold_seconds,
-    clock: r.clock as Alert['clock'],
-    samples: r.samples,
-    sequence: r.sequence,
-  };
-}
-
 /** `path` ':memory:' keeps the alerts for the life of the process (tests, a throwaway read store). */
-export function openAlertStore(path: string): AlertStore {
+export function openAlertStore(path: string, options: AlertStoreOptions = {}): AlertStore {
   const db = new Database(path);
   if (path !== ':memory:') {
     // Journey ids and department names: the same care as the store's own files.
@@ -102,19 +94,57 @@ export function openAlertStore(path: string): AlertStore {
     CREATE UNIQUE INDEX IF NOT EXISTS alerts_open_key ON alerts(key) WHERE state = 'open';
     CREATE INDEX IF NOT EXISTS alerts_dept ON alerts(department, kind, state);
     CREATE INDEX IF NOT EXISTS alerts_slug ON alerts(department_slug, sequence);
+    -- The open alerts only, covering what a reconciliation reads: resolved alerts pile up
+    -- for as long as the file is kept, an evaluation must not walk past them.
+    CREATE INDEX IF NOT EXISTS alerts_open_keys ON alerts(sequence, id, key, severity) WHERE state = 'open';
   `);
-  let seq = (db.prepare('SELECT COALESCE(MAX(sequence), 0) AS s FROM alerts').get() as { s: number }).s;
-  const insert = db.prepare(`INSERT INTO alerts (id, key, kind, state, severity, department, department_slug, journey_id, journey_type,
+
+  // A wait is a figure of the moment it is read. The row keeps the wait of its last change
+  // (opened, escalated, resolved); an open alert's is counted to now when it is read, so a
+  // backlog that keeps waiting costs no write per evaluation.
+  const waitedAt = (r: Pick<Row, 'clock' | 'since' | 'to_dept' | 'department'>, now: number): number =>
+    (r.clock === 'business' && options.calendars ? options.calendars.of(r.to_dept ?? r.department).ms(r.since, now) : now - r.since) /
+    1000;
+  const toAlert = (r: Row, now: number): Alert => ({
+    id: r.id,
+    key: r.key,
+    kind: r.kind as Alert['kind'],
+    state: r.state as Alert['state'],
+    severity: r.severity as Alert['severity'],
+    department: r.department,
+    journeyId: r.journey_id,
+    journeyType: r.journey_type,
+    from: r.from_dept,
+    to: r.to_dept,
+    since: iso(r.since),
+    openedAt: iso(r.opened_at),
+    updatedAt: iso(r.updated_at),
+    resolvedAt: r.resolved_at === null ? null : iso(r.resolved_at),
+    waitedSeconds: r.state === 'open' ? Math.max(r.waited_seconds, waitedAt(r, now)) : r.waited_seconds,
+    thresholdSeconds: r.threshold_seconds,
+    clock: r.clock as Alert['clock'],
+    samples: r.samples,
+    sequence: r.sequence,
+  });
+
+  const maxSequence = db.prepare('SELECT COALESCE(MAX(sequence), 0) AS s FROM alerts');
+  let seq = (maxSequence.get() as { s: number }).s;
+  // OR IGNORE: the partial unique index refuses a second open alert of a key that another
+  // process opened after this one reconciled.
+  const insert = db.prepare(`INSERT OR IGNORE INTO alerts (id, key, kind, state, severity, department, department_slug, journey_id, journey_type,
       from_dept, to_dept, since, opened_at, updated_at, resolved_at, waited_seconds, threshold_seconds, clock, samples, sequence)
     VALUES (@id, @key, @kind, 'open', @severity, @department, @slug, @journey_id, @journey_type,
       @from_dept, @to_dept, @since, @now, @now, NULL, @waited, @threshold, @clock, @samples, @sequence)`);
-  const update = db.prepare(`UPDATE alerts SET severity = @severity, waited_seconds = @waited, threshold_seconds = @threshold,
-    samples = @samples, updated_at = @now, sequence = COALESCE(@sequence, sequence) WHERE id = @id`);
-  const resolve = db.prepare(
-    `UPDATE alerts SET state = 'resolved', resolved_at = @now, updated_at = @now, sequence = @sequence WHERE id = @id AND state = 'open'`,
-  );
+  const escalate = db.prepare(`UPDATE alerts SET severity = @severity, waited_seconds = @waited, threshold_seconds = @threshold,
+    samples = @samples, updated_at = @now, sequence = @sequence WHERE id = @id AND state = 'open' AND severity = 'warning'`);
+  const resolve = db.prepare(`UPDATE alerts SET state = 'resolved', resolved_at = @now, updated_at = @now,
+    waited_seconds = MAX(waited_seconds, @waited), sequence = @sequence WHERE id = @id AND state = 'open'`);
   const byId = db.prepare('SELECT * FROM alerts WHERE id = ?');
   const openRows = db.prepare(`SELECT * FROM alerts WHERE state = 'open'`);
+  const openKeyRows = db.prepare(`SELECT id, key, severity FROM alerts WHERE state = 'open'`);
+  const openKeyPage = db.prepare(
+    `SELECT sequence, id, key, severity FROM alerts WHERE state = 'open' AND sequence > ? ORDER BY sequence LIMIT ?`,
+  );
   const countOpen = db.prepare(`SELECT COUNT(*) AS n FROM alerts WHERE state = 'open' AND department = ? AND kind = ?`);
   const fields = (c: AlertCandidate) => ({
     severity: c.severity,
@@ -123,11 +153,14 @@ export function openAlertStore(path: string): AlertStore {
     samples: c.samples,
   });
 
-  const apply = (changes: AlertChanges, now: number) => {
-    const out: { id: string; change: AlertChange }[] = [];
+  const write = (changes: AlertChanges, now: number) => {
+    // Another process sharing the file may have written since this one read the sequence.
+    seq = Math.max(seq, (maxSequence.get() as { s: number }).s);
+    const out: { alert: Alert; change: AlertChange }[] = [];
+    const changed = (id: string, change: AlertChange) => out.push({ alert: toAlert(byId.get(id) as Row, now), change });
     for (const c of changes.opened) {
       const id = randomUUID();
-      insert.run({
+      const r = insert.run({
         id,
         key: c.key,
         kind: c.kind,
@@ -141,33 +174,37 @@ export function openAlertStore(path: string): AlertStore {
         now,
         ...fields(c),
         clock: c.clock,
-        sequence: ++seq,
+        sequence: seq + 1,
       });
-      out.push({ id, change: 'opened' });
+      if (r.changes === 0) continue;
+      seq++;
+      changed(id, 'opened');
     }
     for (const { id, candidate } of changes.escalated) {
-      update.run({ id, now, ...fields(candidate), sequence: ++seq });
-      out.push({ id, change: 'escalated' });
+      if (escalate.run({ id, now, ...fields(candidate), sequence: seq + 1 }).changes === 0) continue;
+      seq++;
+      changed(id, 'escalated');
     }
-    // Updated figures keep their sequence: a wait that grows is not news.
-    for (const { id, candidate } of changes.updated) update.run({ id, now, ...fields(candidate), sequence: null });
     for (const { id } of changes.resolved) {
-      resolve.run({ id, now, sequence: ++seq });
-      out.push({ id, change: 'resolved' });
+      const row = byId.get(id) as Row | undefined;
+      if (row?.state !== 'open') continue;
+      resolve.run({ id, now, waited: waitedAt(row, now), sequence: ++seq });
+      changed(id, 'resolved');
     }
     return out;
   };
-  const record = db.transaction((candidates: readonly AlertCandidate[], now: number) =>
-    apply(reconcileAlerts((openRows.all() as Row[]).map(toAlert), candidates), now).map(({ id, change }) => ({
-      alert: toAlert(byId.get(id) as Row),
-      change,
-    })),
+  const apply = db.transaction(write);
+  const record = db.transaction((candidates: Iterable<AlertCandidate>, now: number) =>
+    write(reconcileAlerts(openKeyRows.all() as OpenAlertKey[], candidates), now),
   );
 
   return {
-    open: () => (openRows.all() as Row[]).map(toAlert),
+    open: (now = Date.now()) => (openRows.all() as Row[]).map((r) => toAlert(r, now)),
+    openKeys: () => openKeyRows.all() as OpenAlertKey[],
+    openKeysPage: (after, limit) => openKeyPage.all(after, limit) as (OpenAlertKey & { sequence: number })[],
+    apply: (changes, now) => apply.immediate(changes, now),
     record: (candidates, now) => record.immediate(candidates, now),
-    list(filter, page) {
+    list(filter, page, now = Date.now()) {
       const where: string[] = [];
       const params: Record<string, unknown> = { limit: page.limit };
       const add = (clause: string, name: string, value: unknown) => {
@@ -182,7 +219,7 @@ export function openAlertStore(path: string): AlertStore {
       add('journey_id = @journeyId', 'journeyId', filter.journeyId);
       add('sequence < @before', 'before', page.before);
       const sql = `SELECT * FROM alerts ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY sequence DESC LIMIT @limit`;
-      return (db.prepare(sql).all(params) as Row[]).map(toAlert);
+      return (db.prepare(sql).all(params) as Row[]).map((r) => toAlert(r, now));
     },
     openCount: (department, kind) => (countOpen.get(department, kind) as { n: number }).n,
     close: () => db.close(),
