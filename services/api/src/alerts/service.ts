@@ -35,7 +35,7 @@ export interface AlertService {
 }
 
 /** Longest stretch of evaluation before requests get their turn. */
-const SLICE_MS = 8;
+const SLICE_MS = 3;
 const KEYS_PAGE = 2000;
 
 export function createAlertService(o: AlertServiceOptions): AlertService {
