@@ -12,8 +12,13 @@ import { EMPTY_STATS, quantileSorted } from '../stats.ts';
  * - past RAW_LIMIT values a cell becomes a log-bucket sketch in the manner of DDSketch,
  *   with 0.5% relative accuracy: each order statistic is within 0.5%, and so is the
  *   interpolation between two of them (the real-log tolerance is 1% or one second);
- * - the EXTREMES smallest and largest values are kept exactly, so min and max survive
- *   removals (a late event refolding a journey) unless more than EXTREMES of them go.
+ * - `lo` holds every value below `loT` (and maybe some equal to it), `hi` every value above
+ *   `hiT`: min, max and the order statistics near them are exact. Adding or removing a
+ *   value beyond a threshold adds it to or takes it from the list, so a journey refolded
+ *   with a slightly different figure (a late event) stays in the list; only a list grown
+ *   past 2 × EXTREMES moves its threshold inwards. A list empties only when every value
+ *   beyond its threshold is gone; then the sketch answers within its accuracy, bounded by
+ *   the threshold, until a value beyond it arrives.
  *
  * Removal takes a value that was added before; that is all the read store ever removes.
  */
@@ -31,19 +36,23 @@ export interface Distribution {
   /** Sketch buckets: index → count (values ≤ 0 in `z`). */
   b?: Map<number, number>;
   z?: number;
+  /** Sorted: every value < loT, maybe some = loT. */
   lo: number[];
+  loT: number;
+  /** Sorted: every value > hiT, maybe some = hiT. */
   hi: number[];
+  hiT: number;
 }
 
 export function emptyDistribution(): Distribution {
-  return { n: 0, sum: 0, raw: [], lo: [], hi: [] };
+  return { n: 0, sum: 0, raw: [], lo: [], hi: [], loT: Number.POSITIVE_INFINITY, hiT: Number.NEGATIVE_INFINITY };
 }
 
 const bucketOf = (v: number): number => Math.ceil(Math.log(v) / LN_GAMMA);
 /** The value a bucket stands for: the midpoint in relative terms (error ≤ ALPHA either way). */
 const valueOf = (i: number): number => (2 * GAMMA ** i) / (GAMMA + 1);
 
-function insertSorted(list: number[], v: number, keepSmallest: boolean): void {
+function insertSorted(list: number[], v: number): void {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
@@ -52,9 +61,18 @@ function insertSorted(list: number[], v: number, keepSmallest: boolean): void {
     else hi = mid;
   }
   list.splice(lo, 0, v);
-  if (list.length > EXTREMES) {
-    if (keepSmallest) list.pop();
-    else list.shift();
+}
+
+/** A list grown past 2 × EXTREMES keeps EXTREMES; the threshold moves to the first value dropped. */
+function trim(d: Distribution): void {
+  if (d.lo.length > 2 * EXTREMES) {
+    d.loT = d.lo[EXTREMES]!;
+    d.lo.length = EXTREMES;
+  }
+  if (d.hi.length > 2 * EXTREMES) {
+    const cut = d.hi.length - EXTREMES;
+    d.hiT = d.hi[cut - 1]!;
+    d.hi = d.hi.slice(cut);
   }
 }
 
@@ -91,8 +109,11 @@ export function addValue(d: Distribution, v: number): void {
     d.raw.push(v);
     if (d.raw.length > RAW_LIMIT) toSketch(d);
   } else addToSketch(d, v, 1);
-  if (d.lo.length < EXTREMES || v < d.lo[d.lo.length - 1]!) insertSorted(d.lo, v, true);
-  if (d.hi.length < EXTREMES || v > d.hi[0]!) insertSorted(d.hi, v, false);
+  // A tie with a threshold joins too (allowed, and equal values are interchangeable): a
+  // cell of equal values refolded again and again keeps its lists.
+  if (v <= d.loT) insertSorted(d.lo, v);
+  if (v >= d.hiT) insertSorted(d.hi, v);
+  trim(d);
 }
 
 export function removeValue(d: Distribution, v: number): void {
@@ -101,16 +122,20 @@ export function removeValue(d: Distribution, v: number): void {
   d.sum -= v;
   if (d.raw) removeOne(d.raw, v);
   else addToSketch(d, v, -1);
-  removeOne(d.lo, v);
-  removeOne(d.hi, v);
+  // A value at a threshold may or may not be in its list; equal values are interchangeable.
+  if (v <= d.loT) removeOne(d.lo, v);
+  if (v >= d.hiT) removeOne(d.hi, v);
   if (d.n === 0) Object.assign(d, emptyDistribution());
   else if (d.raw) refreshExtremesFromRaw(d);
 }
 
 function refreshExtremesFromRaw(d: Distribution): void {
   const sorted = [...d.raw!].sort((a, b) => a - b);
+  const n = sorted.length;
   d.lo = sorted.slice(0, EXTREMES);
+  d.loT = n > EXTREMES ? sorted[EXTREMES]! : Number.POSITIVE_INFINITY;
   d.hi = sorted.slice(-EXTREMES);
+  d.hiT = n > EXTREMES ? sorted[n - EXTREMES - 1]! : Number.NEGATIVE_INFINITY;
 }
 
 /** Adds `other` into `into`. */
@@ -128,29 +153,14 @@ export function mergeInto(into: Distribution, other: Distribution): void {
       for (const [k, c] of other.b ?? []) into.b!.set(k, (into.b!.get(k) ?? 0) + c);
     }
   }
-  into.lo = [...into.lo, ...other.lo].sort((a, b) => a - b).slice(0, EXTREMES);
-  into.hi = [...into.hi, ...other.hi].sort((a, b) => a - b).slice(-EXTREMES);
-}
-
-/** Subtracts `other` (values that were added to `from` before). */
-export function subtractFrom(from: Distribution, other: Distribution): void {
-  if (other.raw) {
-    for (const v of other.raw) removeValue(from, v);
-    return;
-  }
-  // A sketch subtracted from a sketch: counts per bucket; extremes are the sketch's own.
-  from.n -= other.n;
-  from.sum -= other.sum;
-  toSketch(from);
-  from.z = (from.z ?? 0) - (other.z ?? 0);
-  for (const [k, c] of other.b ?? []) {
-    const next = (from.b!.get(k) ?? 0) - c;
-    if (next <= 0) from.b!.delete(k);
-    else from.b!.set(k, next);
-  }
-  for (const v of other.lo) removeOne(from.lo, v);
-  for (const v of other.hi) removeOne(from.hi, v);
-  if (from.n <= 0) Object.assign(from, emptyDistribution());
+  // The union's lists hold every value beyond the nearer of the two thresholds.
+  into.loT = Math.min(into.loT, other.loT);
+  into.hiT = Math.max(into.hiT, other.hiT);
+  const loT = into.loT;
+  const hiT = into.hiT;
+  into.lo = [...into.lo, ...other.lo].filter((v) => v <= loT).sort((a, b) => a - b);
+  into.hi = [...into.hi, ...other.hi].filter((v) => v >= hiT).sort((a, b) => a - b);
+  trim(into);
 }
 
 /** The k-th smallest value (0-based) as the sketch knows it. */
@@ -158,13 +168,15 @@ function orderStatistic(d: Distribution, k: number, keys: number[]): number {
   if (k < d.lo.length) return d.lo[k]!;
   const fromTop = d.n - 1 - k;
   if (fromTop < d.hi.length) return d.hi[d.hi.length - 1 - fromTop]!;
+  // Outside the lists every value lies between the thresholds.
+  const clamp = (v: number): number => Math.min(Math.max(v, d.loT === Number.POSITIVE_INFINITY ? v : d.loT), d.hiT === Number.NEGATIVE_INFINITY ? v : d.hiT);
   let seen = d.z ?? 0;
-  if (k < seen) return 0;
+  if (k < seen) return clamp(0);
   for (const key of keys) {
     seen += d.b!.get(key)!;
-    if (k < seen) return valueOf(key);
+    if (k < seen) return clamp(valueOf(key));
   }
-  return d.hi[d.hi.length - 1] ?? 0;
+  return clamp(keys.length > 0 ? valueOf(keys[keys.length - 1]!) : 0);
 }
 
 /** Seconds, in the shape of the API (the read store keeps milliseconds). */
@@ -192,21 +204,26 @@ export function statsOf(d: Distribution): DurationStats {
 }
 
 /**
- * The stored form: little-endian float64s — n, sum, z, |lo|, |hi|, mode (0 raw, 1 sketch),
- * |raw or buckets|, then lo, hi, and the raw values or (bucket, count) pairs. Binary
- * because the busiest cells (a pair's all-time total) are rewritten by every batch.
+ * The stored form: little-endian float64s — n, sum, z, |lo|, |hi|, mode, |raw or buckets|,
+ * loT, hiT, then lo, hi, and the raw values or (bucket, count) pairs. Binary because the
+ * busiest cells (a pair's all-time total) are rewritten by every batch. Modes 2 (raw) and 3
+ * (sketch) carry the thresholds; 0 and 1, written by fold version 3, did not (their lists
+ * were the |lo| smallest and |hi| largest values), and are still read while a store of that
+ * version serves beside its rebuild.
  */
 export function encodeDistribution(d: Distribution): Buffer {
   const items = d.raw ? d.raw.length : (d.b?.size ?? 0) * 2;
-  const f = new Float64Array(7 + d.lo.length + d.hi.length + items);
+  const f = new Float64Array(9 + d.lo.length + d.hi.length + items);
   f[0] = d.n;
   f[1] = d.sum;
   f[2] = d.z ?? 0;
   f[3] = d.lo.length;
   f[4] = d.hi.length;
-  f[5] = d.raw ? 0 : 1;
+  f[5] = d.raw ? 2 : 3;
   f[6] = d.raw ? d.raw.length : (d.b?.size ?? 0);
-  let i = 7;
+  f[7] = d.loT;
+  f[8] = d.hiT;
+  let i = 9;
   for (const v of d.lo) f[i++] = v;
   for (const v of d.hi) f[i++] = v;
   if (d.raw) for (const v of d.raw) f[i++] = v;
@@ -222,14 +239,19 @@ export function decodeDistribution(buf: Uint8Array): Distribution {
   // Copy: SQLite's buffer need not be 8-byte aligned.
   const f = new Float64Array(buf.byteLength / 8);
   new Uint8Array(f.buffer).set(buf);
+  const n = f[0]!;
   const loLen = f[3]!;
   const hiLen = f[4]!;
+  const mode = f[5]!;
   const count = f[6]!;
-  let i = 7;
+  const withThresholds = mode >= 2;
+  let i = withThresholds ? 9 : 7;
   const lo = Array.from(f.subarray(i, (i += loLen)));
   const hi = Array.from(f.subarray(i, (i += hiLen)));
-  const d: Distribution = { n: f[0]!, sum: f[1]!, lo, hi };
-  if (f[5] === 0) d.raw = Array.from(f.subarray(i, i + count));
+  const loT = withThresholds ? f[7]! : lo.length === n ? Number.POSITIVE_INFINITY : (lo[lo.length - 1] ?? Number.NEGATIVE_INFINITY);
+  const hiT = withThresholds ? f[8]! : hi.length === n ? Number.NEGATIVE_INFINITY : (hi[0] ?? Number.POSITIVE_INFINITY);
+  const d: Distribution = { n, sum: f[1]!, lo, hi, loT, hiT };
+  if (mode === 0 || mode === 2) d.raw = Array.from(f.subarray(i, i + count));
   else {
     d.z = f[2]!;
     d.b = new Map();

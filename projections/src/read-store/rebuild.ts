@@ -49,7 +49,7 @@ export async function rebuildBeside(options: RebuildOptions): Promise<RebuildRes
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.calendars ? { calendars: options.calendars } : {}),
   });
-  let events = 0;
+  let events: number;
   try {
     events = await bulkLoad(options.store, rs, options.batchSize ?? 100_000, options.onProgress);
     const id = await storeIdentity(options.store);

@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
  * it were current.
  */
 export const SCHEMA_VERSION = 3;
-export const FOLD_VERSION = 3;
+export const FOLD_VERSION = 4;
 
 /** Name id 1 is the empty name: "no journey type" (an imported trace), "no second key". */
 export const NO_NAME = 1;
