@@ -116,6 +116,14 @@ export interface Contribution {
   w: number;
   /** Durations in integer ms (distribution kinds). */
   vals: number[];
+  /**
+   * handoffContext cells: the journey's distinct earlier pairs are the first `len` of
+   * `list`. Their key names the context by `len` (a journey's contexts only grow, so within
+   * one journey that is exact) and `b` is written out only when read: a journey through
+   * hundreds of departments has hundreds of contexts of hundreds of pairs, and a batch
+   * that changes none of them should not spell them all out twice.
+   */
+  context?: { list: readonly string[]; len: number };
 }
 
 /** Contributions of one journey, keyed `kind|a|b|day` (names cannot hold U+0000). */
@@ -237,18 +245,41 @@ function mapContributions(m: Contributions, f: JourneyFacts, events: readonly Pr
   }
   flush();
 
-  // The context only changes when a new pair joins it: its JSON is built that often.
-  const earlier = new Map<string, [string, string]>();
-  let context = '';
+  const earlier: string[] = [];
+  const joined = new Set<string>();
   for (const h of f.handoffs) {
     const pair = JSON.stringify([h.from, h.to]);
-    if (h.startedAt !== null) add(m, Kind.handoffContext, pair, context, h.requestedAt);
-    if (h.from !== h.to && !earlier.has(pair)) {
-      earlier.set(pair, [h.from, h.to]);
-      context = JSON.stringify([...earlier.keys()].sort().map((k) => earlier.get(k)!));
+    if (h.startedAt !== null) addInContext(m, pair, earlier, h.requestedAt);
+    if (h.from !== h.to && !joined.has(pair)) {
+      joined.add(pair);
+      earlier.push(pair);
     }
   }
   for (const to of new Set(f.handoffs.map((h) => h.to))) if (!visited.has(to)) add(m, Kind.seen, to, '', f.startedAt);
+}
+
+function addInContext(m: Contributions, pair: string, earlier: readonly string[], t: number): void {
+  const day = dayOf(t);
+  const len = earlier.length;
+  const key = Kind.handoffContext + SEP + pair + SEP + '#' + len + SEP + day;
+  let c = m.get(key);
+  if (!c) {
+    let b: string | undefined;
+    c = {
+      kind: Kind.handoffContext,
+      a: pair,
+      get b(): string {
+        // The pairs are JSON already: joined in brackets they are the JSON of the sorted list.
+        return (b ??= len === 0 ? '' : `[${earlier.slice(0, len).sort().join(',')}]`);
+      },
+      day,
+      w: 0,
+      vals: [],
+      context: { list: earlier, len },
+    };
+    m.set(key, c);
+  }
+  c.w++;
 }
 
 /** One cell's change: counts added (negative: removed) and durations added and removed. */
@@ -265,9 +296,11 @@ export interface CellDelta {
 /** new − old, per cell; unchanged cells are left out (a replayed batch gives nothing). */
 export function diffContributions(old: Contributions | null, next: Contributions): CellDelta[] {
   const out: CellDelta[] = [];
+  const sameContext = contextComparer();
   for (const [key, n] of next) {
     const o = old?.get(key);
-    if (!o) {
+    if (o && !sameContext(o, n)) out.push({ kind: o.kind, a: o.a, b: o.b, day: o.day, w: -o.w, added: [], removed: o.vals.slice() });
+    if (!o || !sameContext(o, n)) {
       out.push({ kind: n.kind, a: n.a, b: n.b, day: n.day, w: n.w, added: n.vals.slice(), removed: [] });
       continue;
     }
@@ -280,6 +313,30 @@ export function diffContributions(old: Contributions | null, next: Contributions
     }
   }
   return out;
+}
+
+/**
+ * Whether two cells under one key stand for the same context: the same number of earlier
+ * pairs, and the same pairs. Both lists are the journey's pairs in the order they joined,
+ * so up to their common prefix every context is the same; past it (a late handoff changed
+ * the order) the sets are compared.
+ */
+function contextComparer(): (o: Contribution, n: Contribution) => boolean {
+  let lists: [readonly string[], readonly string[]] | null = null;
+  let common = 0;
+  return (o, n) => {
+    if (!o.context || !n.context) return true;
+    const { list: a, len } = o.context;
+    const b = n.context.list;
+    if (lists === null || lists[0] !== a || lists[1] !== b) {
+      lists = [a, b];
+      common = 0;
+      while (common < a.length && common < b.length && a[common] === b[common]) common++;
+    }
+    if (len <= common) return true;
+    const left = new Set(a.slice(0, len));
+    return b.slice(0, len).every((p) => left.has(p));
+  };
 }
 
 function multisetDiff(old: number[], next: number[]): { added: number[]; removed: number[] } {
