@@ -37,8 +37,6 @@ export interface ProjectionRunner {
   /** Stops following; the read store keeps everything applied (its checkpoint is committed per batch). */
   stop(): Promise<void>;
   readonly queries: JourneyQueries;
-  /** Head position − applied position, as last seen. */
-  lag(): number;
   caughtUp(): boolean;
   /** Resolves once the read models reflect `position` (e.g. the position an append returned). */
   waitForPosition(position: number, options?: { signal?: AbortSignal }): Promise<void>;
@@ -282,9 +280,6 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
       loop = undefined;
       applyBuffered();
       readStore?.close();
-    },
-    lag() {
-      return Math.max(0, head - position());
     },
     caughtUp() {
       return isCaughtUp;
