@@ -16,7 +16,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
@@ -38,6 +38,11 @@ const REQUESTS = quick ? 50 : 200;
 const LIVE_RATE = 100;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'journeys-bench-scale-'));
+// The 1-minute load average, sampled through the run: the generator, the appender, the live
+// load and the server share the cores, and anything else running shows here.
+let maxLoad = loadavg()[0]!;
+const loadTimer = setInterval(() => (maxLoad = Math.max(maxLoad, loadavg()[0]!)), 5000);
+loadTimer.unref();
 const SECRET = 'bench-scale-secret-0123456789-abcdefghijklmnop';
 const log = (s: string) => process.stderr.write(`${s}\n`);
 const secs = (ms: number) => (ms / 1000).toFixed(1);
@@ -272,7 +277,7 @@ const mib = (b: number) => (b / 2 ** 20).toFixed(0);
 const ms = (x: number) => x.toFixed(1);
 const lines: string[] = ['# Benchmark: scale', ''];
 lines.push(`Command: \`pnpm bench scale${argv.length ? ' ' + argv.join(' ') : ''}\` · date ${new Date().toISOString()} · ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB · Node ${process.version}.`);
-lines.push('The machine is shared with other work running at the same time (load average well above its two cores during the recorded run): latencies and ready times are indicative, and worse than on an idle machine.', '');
+lines.push(`Highest 1-minute load average during the run: ${maxLoad.toFixed(1)} on ${cpus().length} cores (the bench's own generator, appender and live load share them with the server; above ${cpus().length}, latencies and ready times are worse than on an idle machine).`, '');
 lines.push('Per size: simulated history appended to a SQLite event store; the read store built by `journey rebuild`\'s path; `journey serve` started on both files (once to warm the file cache, then the measured restart); then, with 100 events/s appended live, each route asked one request at a time. Targets (issue #11): ready ≤ 2 s and RSS ≤ 400 MiB at every size; p99 ≤ 50 ms for handoffs, process map, departments and the journeys list at 10M; customer status p99 ≤ 5 ms; replay ≤ 1 s.', '');
 lines.push('| events | journeys | design | rebuild (s, CPU s) | read store file | ready after restart (s) | RSS ready / after load (MiB) | handoffs p50/p99 (ms) | process map p50/p99 | departments p50/p99 | journeys list p50/p99 | customer status p50/p99 | replay p50/p99/max |');
 lines.push('|---:|---:|---|---|---:|---:|---|---|---|---|---|---|---|');
