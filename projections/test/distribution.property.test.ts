@@ -105,7 +105,8 @@ describe('cell distributions', () => {
         }
         expectLike(d, values);
       }),
-      { numRuns: 100 },
+      // No shrinking: a failing case of thousands of operations would shrink for minutes.
+      { numRuns: 100, endOnFailure: true },
     );
   });
 
