@@ -27,7 +27,7 @@ export async function openNatsConsumer(
   subs: Array<{ unsubscribe(): void }>,
 ): Promise<BusConsumer> {
   const settings = consumerSettings(options);
-  await upsertConsumer(manager, settings);
+  await untilElected(() => upsertConsumer(manager, settings));
   if (options.onExhausted) {
     const handler = options.onExhausted;
     // A fallback: ingest dead-letters a message itself on its next-to-last delivery (the
@@ -53,6 +53,23 @@ export async function openNatsConsumer(
     maxHoldMs: options.maxHoldMs ?? DEFAULT_MAX_HOLD_MS,
     recreate: () => upsertConsumer(manager, settings),
   });
+}
+
+/**
+ * A replicated stream or consumer just created (a cluster starting, ingest starting with it)
+ * answers 503 "JetStream system temporarily unavailable" while its group elects a leader:
+ * ingest waits that out, up to `limitMs`, instead of failing its start.
+ */
+async function untilElected<T>(op: () => Promise<T>, limitMs = 30_000): Promise<T> {
+  const deadline = Date.now() + limitMs;
+  for (let pause = 100; ; pause = Math.min(pause * 2, 2000)) {
+    try {
+      return await op();
+    } catch (err) {
+      if (!(err instanceof JetStreamApiError) || err.status !== 503 || Date.now() + pause > deadline) throw err;
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
 }
 
 export async function upsertConsumer(manager: JetStreamManager, settings: ConsumerSettings): Promise<void> {
@@ -102,7 +119,7 @@ async function natsConsumer(
   settings: ConsumerSettings,
   options: { keepAliveMs: number; maxHoldMs: number; recreate: () => Promise<void> },
 ): Promise<BusConsumer> {
-  const consumer = await js.consumers.get(EVENTS_STREAM, settings.durable);
+  const consumer = await untilElected(() => js.consumers.get(EVENTS_STREAM, settings.durable));
   // in-flight pulls plus the local buffer bound what a crash leaves waiting for the ack wait
   const messages = await consumer.consume({ max_messages: PREFETCH, expires: 5000 });
   const buffer: JsMsg[] = [];
