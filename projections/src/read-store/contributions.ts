@@ -299,8 +299,9 @@ export function diffContributions(old: Contributions | null, next: Contributions
   const sameContext = contextComparer();
   for (const [key, n] of next) {
     const o = old?.get(key);
-    if (o && !sameContext(o, n)) out.push({ kind: o.kind, a: o.a, b: o.b, day: o.day, w: -o.w, added: [], removed: o.vals.slice() });
-    if (!o || !sameContext(o, n)) {
+    const same = o !== undefined && sameContext(o, n);
+    if (o && !same) out.push({ kind: o.kind, a: o.a, b: o.b, day: o.day, w: -o.w, added: [], removed: o.vals.slice() });
+    if (!o || !same) {
       out.push({ kind: n.kind, a: n.a, b: n.b, day: n.day, w: n.w, added: n.vals.slice(), removed: [] });
       continue;
     }
