@@ -84,14 +84,15 @@ describe('signed digests', () => {
     expect(r.stdout).toMatch(/digests intact: 4 signed digest\(s\) match/);
   });
 
-  it('truncating the tail and fixing the head record is caught at the first missing position', async () => {
+  it('truncating the tail and fixing the head record is caught after the last signed position that still matches', async () => {
     const per = journeyEvents('x').length;
     const keep = P[3 * per + 1]!;
     const { storePath, dir } = tamperedCopy(source, work, 'truncated', `DELETE FROM events WHERE position > ${keep}`);
     const { own, full } = await verifyCopy(storePath, dir);
     expect(own.ok).toBe(true); // the store alone is fooled
-    expect(full).toMatchObject({ ok: false, brokenAt: keep + 1 });
-    expect(full.reason).toMatch(/tail was cut off/);
+    // The two events kept after digest 3 are vouched for by nothing: they are not "intact".
+    expect(full).toMatchObject({ ok: false, brokenAt: P[3 * per - 1]! + 1 });
+    expect(full.reason).toMatch(new RegExp(`ends at position ${keep}, .*tail was cut off`));
   });
 
   it('editing an event and recomputing the rest is caught, naming where the signed history stops matching', async () => {
@@ -119,6 +120,24 @@ describe('signed digests', () => {
     expect(full).toMatchObject({ ok: false, brokenAt: P[per - 1]! + 1 });
   });
 
+  it('erasing a journey and packing the rest into consecutive positions is caught at the same place', async () => {
+    // With sparse positions the packed history ends before the next signed position, as a cut
+    // tail does; the answer must still name the position after the last digest that matches.
+    const per = journeyEvents('x').length;
+    const after = P[per - 1]!;
+    const { storePath, dir } = tamperedCopy(
+      source,
+      work,
+      'packed',
+      `DELETE FROM events WHERE journey_id = 'd-2';
+       CREATE TEMP TABLE moved AS SELECT position AS old, ${after} + ROW_NUMBER() OVER (ORDER BY position) AS new FROM events WHERE position > ${after};
+       UPDATE events SET position = (SELECT new FROM moved WHERE old = events.position) WHERE position > ${after};`,
+    );
+    const { own, full } = await verifyCopy(storePath, dir);
+    expect(own.ok).toBe(true);
+    expect(full).toMatchObject({ ok: false, brokenAt: after + 1 });
+  });
+
   it('a server refuses to start on a rewritten store, unless told to; then /api/audit/verify says where', async () => {
     const per = journeyEvents('x').length;
     const { storePath } = tamperedCopy(source, work, 'serve', `DELETE FROM events WHERE position > ${P[3 * per]!}`);
@@ -128,7 +147,7 @@ describe('signed digests', () => {
       const res = await h.http('/api/audit/verify', { token: await h.token('auditor') });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { ok: boolean; brokenAt: number; digests: { brokenAt: number; reason: string } };
-      expect(body).toMatchObject({ ok: false, brokenAt: P[3 * per]! + 1, digests: { brokenAt: P[3 * per]! + 1 } });
+      expect(body).toMatchObject({ ok: false, brokenAt: P[3 * per - 1]! + 1, digests: { brokenAt: P[3 * per - 1]! + 1 } });
     } finally {
       await h.close();
     }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { pino, type Logger } from 'pino';
-import type { Role } from '@journeys/contracts';
+import { journeyStreamName, type Role } from '@journeys/contracts';
 import { loadConfig } from '../../../cli/src/config.ts';
 import { startRuntime, type Runtime } from '../../../cli/src/runtime.ts';
 
@@ -79,6 +79,24 @@ export async function startHarness(
       const res = await h.post('/api/events', events, adminToken);
       if (res.status !== 202) throw new Error(`publish failed: ${res.status} ${await res.text()}`);
       const body = (await res.json()) as { ids: string[] };
+      // Over NATS the 202 comes before ingest stored anything, and the store's head then says
+      // nothing about these events: wait until each accepted id is in its journey's stream.
+      const streams = new Map<string, Set<string>>();
+      body.ids.forEach((id, i) => {
+        const journeyId = (events[i] as { journeyId?: unknown } | undefined)?.journeyId;
+        if (typeof journeyId !== 'string') return;
+        const ids = streams.get(journeyId) ?? new Set<string>();
+        streams.set(journeyId, ids.add(id));
+      });
+      const deadline = Date.now() + 10_000;
+      for (const [journeyId, ids] of streams) {
+        for (;;) {
+          const stored = new Set((await rt.store.readStream(journeyStreamName(journeyId))).map((e) => e.event.id));
+          if ([...ids].every((id) => stored.has(id))) break;
+          if (Date.now() > deadline) throw new Error(`not stored within 10 s: events of ${journeyId}`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
       await h.settle();
       return body.ids;
     },

@@ -9,8 +9,9 @@ export interface DigestVerification {
   /** The last position a signed digest vouches for (null: no digest). */
   lastSignedPosition: number | null;
   /**
-   * The first position that no longer matches a signed digest: the history from there (up
-   * to the digest that failed) was edited, recomputed, renumbered or cut off.
+   * The first position that no longer matches a signed digest: the one after the last
+   * signed position that still matches. The history from there (up to the digest that
+   * failed) was edited, recomputed, renumbered or cut off.
    */
   brokenAt: number | null;
   /** The digest that failed (its seq), when one did. */
@@ -69,7 +70,15 @@ export async function verifyAgainstDigests(store: EventStore, digests: readonly 
   }
   if (k < digests.length) {
     const d = digests[k]!;
-    return fail(base, lastSeen + 1, d.seq, `the store ends at position ${lastSeen}, but digest ${d.seq} (${d.signedAt}) signed events up to position ${d.position}: the tail was cut off`);
+    // Not lastSeen + 1: what lies between the last matching digest and the end is vouched for
+    // by nothing, and a journey erased with the rest renumbered into fewer positions ends the
+    // same way as a cut tail does.
+    return fail(
+      base,
+      lastMatched + 1,
+      d.seq,
+      `the store ends at position ${lastSeen}, but digest ${d.seq} (${d.signedAt}) signed events up to position ${d.position}: the tail was cut off (or the history after position ${lastMatched} renumbered); nothing after position ${lastMatched} is vouched for`,
+    );
   }
   return { ...base, ok: true, brokenAt: null, failedDigest: null, reason: null };
 }
