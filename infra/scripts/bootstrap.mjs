@@ -44,9 +44,10 @@ if (mode === 'demo') {
   // this wrapper must not die of the signal first; it exits with the demo's status.
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => {});
-  // tsx directly rather than `pnpm journey`: pnpm dies of the SIGINT instead of waiting.
-  const tsx = join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'tsx.cmd' : 'tsx');
-  const r = spawnSync(tsx, ['services/cli/src/main.ts', 'demo', ...rest], { stdio: 'inherit', cwd: root });
+  // Node with tsx's loader, not `pnpm journey` (pnpm dies of the SIGINT instead of waiting)
+  // nor the tsx CLI: that one relays Ctrl-C to its child and SIGKILLs it (exit 130) when the
+  // child has not answered within 60 ms, which a demo busy applying a batch does not.
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'services/cli/src/main.ts', 'demo', ...rest], { stdio: 'inherit', cwd: root });
   process.exit(r.status ?? 1);
 }
 
