@@ -27,6 +27,10 @@ export const DeadLetterSchema = z.object({
   dlqSubject: z.string(),
   dlqSeq: z.number().int().describe('position in the dead-letter queue'),
   replayed: ReplayRecordSchema.optional(),
+  erasedAt: z
+    .string()
+    .optional()
+    .describe('set when the letter mentioned an erased customer (right to erasure): payload, detail and problem messages then read [erased]; it cannot be re-driven'),
 });
 
 export const DeadLetterPageSchema = z.object({

@@ -5,6 +5,7 @@
  * restarted nats-server, a new connection to the same SQLite file.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectNatsBus, memoryDeadLetters, openSqliteDeadLetters, MAX_DEAD_LETTER_PAYLOAD, type DeadLetterStore, type NatsBus } from '@journeys/bus';
 import { getSQLiteEventStore } from '@journeys/event-store';
@@ -18,7 +19,18 @@ interface Harness {
   open(): Promise<DeadLetterStore>;
   /** Closes and opens again as after a restart; undefined: not durable (memory). */
   reopen?(): Promise<DeadLetterStore>;
+  /** Every byte the adapter keeps on disk (undefined: nothing on disk). */
+  bytesOnDisk?(): Buffer;
   teardown(): Promise<void>;
+}
+
+/** The files under a directory, concatenated. */
+function filesUnder(dir: string): Buffer {
+  const out: Buffer[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) out.push(readFileSync(join(e.parentPath, e.name)));
+  }
+  return Buffer.concat(out);
 }
 
 function natsHarness(): Harness {
@@ -36,6 +48,7 @@ function natsHarness(): Harness {
       await (await bus.manager()).streams.purge('JOURNEY_DLQ');
       return bus.deadLetterStore;
     },
+    bytesOnDisk: () => filesUnder(nats.storeDir),
     async reopen() {
       await bus?.close();
       await nats.restart({ kill: true });
@@ -72,6 +85,7 @@ function sqliteHarness(): Harness {
       current = openSqliteDeadLetters({ path });
       return current;
     },
+    bytesOnDisk: () => Buffer.concat([path, `${path}-wal`].map((f) => (existsSync(f) ? readFileSync(f) : Buffer.alloc(0)))),
     async teardown() {
       await current?.close();
       dir.remove();
@@ -168,6 +182,45 @@ for (const harness of [natsHarness(), sqliteHarness(), memoryHarness()]) {
       const [big] = (await dlq.list()).letters;
       expect(big!.payload).toHaveLength(MAX_DEAD_LETTER_PAYLOAD);
       expect(big!.payloadTruncatedFrom).toBe(MAX_DEAD_LETTER_PAYLOAD + 10);
+    });
+
+    it("erases the letters of an erased customer's journeys, keeping their reasons; nothing of theirs stays on disk; erasing again finds none", async () => {
+      const dlq = await harness.open();
+      const secret = 'Ms Erasable Person, 12 Private Lane';
+      const ofJourney = (reason: string, journeyId: string, extra: Record<string, unknown> = {}) =>
+        letter(reason, 'intake', { payload: JSON.stringify({ journeyId, type: 'CustomerNotified', data: { message: `${secret} (${reason})` }, ...extra }), detail: `${secret}: bad` });
+      await dlq.put(ofJourney('invalid_event', 'J-ERASED'));
+      await dlq.put(ofJourney('invalid_event', 'J-KEPT'));
+      await dlq.put(ofJourney('invalid_event', 'J-ERASED-2'));
+      // Invalid JSON naming the customer reference; an array (a batch) naming an erased journey.
+      await dlq.put(letter('invalid_json', 'intake', { payload: `{"journeyId": "J-OTHER", "data": {"customerRef": "CUST-9", "message": "${secret}"`, detail: 'Unexpected end' }));
+      await dlq.put(letter('invalid_event', 'intake', { payload: JSON.stringify([{ journeyId: 'J-KEPT-2' }, { journeyId: 'J-ERASED' }]) }));
+      const [, kept] = (await dlq.list()).letters;
+      await dlq.markReplayed((await dlq.list()).letters[0]!.dlqSeq, { at: new Date().toISOString(), outcome: 'rejected', detail: secret });
+
+      const at = new Date('2026-12-02T12:00:00Z');
+      expect(await dlq.erase({ journeyIds: new Set(['J-ERASED', 'J-ERASED-2']), customerRef: 'CUST-9' }, at)).toBe(4);
+      const after = (await dlq.list()).letters;
+      expect(after).toHaveLength(5);
+      const erased = after.filter((l) => l.erasedAt !== undefined);
+      expect(erased.map((l) => l.reason).sort()).toEqual(['invalid_event', 'invalid_event', 'invalid_event', 'invalid_json']);
+      for (const l of erased) {
+        expect(l).toMatchObject({ payload: '[erased]', erasedAt: at.toISOString(), departmentSlug: 'intake', subject: 'journey.events.intake.WorkStarted' });
+        expect(l.problems.map((p) => [p.path, p.code, p.message])).toEqual([['data.activity', 'invalid_type', '[erased]']]);
+        expect(JSON.stringify(l)).not.toContain(secret);
+        expect(l.replayed).toBeUndefined();
+      }
+      // The other customer's letter is untouched, payload and all.
+      expect(after.find((l) => l.erasedAt === undefined)).toMatchObject({ payload: kept!.payload, detail: kept!.detail, dlqSeq: kept!.dlqSeq });
+      // Nothing left to re-drive in an erased letter.
+      expect((await dlq.list({ pendingOnly: true })).letters.map((l) => l.payload)).toEqual([kept!.payload]);
+      if (harness.bytesOnDisk) {
+        const disk = harness.bytesOnDisk();
+        const count = (needle: string) => disk.toString('latin1').split(needle).length - 1;
+        // The kept letter still holds the text twice (payload and detail); the erased ones, never.
+        expect(count(secret)).toBe(2);
+      }
+      expect(await dlq.erase({ journeyIds: new Set(['J-ERASED', 'J-ERASED-2']), customerRef: 'CUST-9' }, at)).toBe(0);
     });
 
     it.skipIf(!harness.reopen)('keeps its letters and re-drive records across a restart', async () => {

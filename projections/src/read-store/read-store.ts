@@ -154,6 +154,10 @@ class SqliteReadStore implements ReadStore {
     this.db.pragma('mmap_size = 0');
     this.db.pragma('temp_store = FILE');
     this.db.pragma('busy_timeout = 5000');
+    // Every row a batch replaces leaves its old bytes behind (a journey's events, actors and
+    // reasons included) unless they are zeroed as they are freed: an erasure could rewrite
+    // the rows of today, never the copies earlier batches left in free space.
+    this.db.pragma('secure_delete = ON');
     if (!options.readonly) createSchema(this.db, { deferIndexes: this.bulk });
     this.getMeta = this.db.prepare('SELECT value FROM meta WHERE key = ?');
     this.putMeta = options.readonly ? (undefined as never) : this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
@@ -287,15 +291,9 @@ class SqliteReadStore implements ReadStore {
       if (!list) byJourney.set(stored.event.journeyId, (list = []));
       list.push(e);
     }
-    // secure_delete zeroes the old row's bytes in the pages it leaves; the checkpoint then
-    // truncates the WAL, which held the page as it was.
-    this.db.pragma('secure_delete = ON');
-    let changed: string[];
-    try {
-      ({ changed } = this.writer.apply(byJourney, { position: this.checkpoint, newestAt: this.newestAt }, { replace: true }));
-    } finally {
-      this.db.pragma('secure_delete = OFF');
-    }
+    // secure_delete (on for the connection) zeroes the old row's bytes in the pages it
+    // leaves; the checkpoint then truncates the WAL, which held the page as it was.
+    const { changed } = this.writer.apply(byJourney, { position: this.checkpoint, newestAt: this.newestAt }, { replace: true });
     if (changed.length > 0 && !this.bulk) this.db.pragma('wal_checkpoint(TRUNCATE)');
     if (changed.length > 0) {
       this.cache.clear();

@@ -47,7 +47,7 @@ export interface AppDeps {
    */
   verifyAudit?: (onProgress?: (checked: number) => void) => Promise<ChainVerification>;
   /** Crypto-shreds a customer's personal data (POST /api/erasures); absent: not offered. */
-  eraseCustomer?: (customerRef: string) => Promise<{ journeys: number; existed: boolean; erasedAt: string }>;
+  eraseCustomer?: (customerRef: string) => Promise<{ journeys: number; existed: boolean; erasedAt: string; deadLetters: number }>;
   /** Origins that may frame the widget page (/widget/status.html); default: widgetOrigins. */
   widgetFrameAncestors?: string;
   /** JOURNEY_TRUST_PROXY (see trustProxySetting); default: trust no proxy. */

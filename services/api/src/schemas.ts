@@ -143,4 +143,9 @@ export const EmptyQuerySchema = z.strictObject({});
 
 /** POST /api/erasures: crypto-shred one customer's personal data (the reference travels in the body, never a URL a log could keep). */
 export const ErasureRequestSchema = z.strictObject({ customerRef: z.string().min(1).max(128) });
-export const ErasureResponseSchema = z.object({ erased: z.boolean(), journeys: z.int(), erasedAt: z.string() });
+export const ErasureResponseSchema = z.object({
+  erased: z.boolean(),
+  journeys: z.int(),
+  erasedAt: z.string(),
+  deadLetters: z.int().describe('dead letters that named the customer or one of their journeys, now without their payload'),
+});

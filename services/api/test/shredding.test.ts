@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -62,10 +62,31 @@ describe('crypto-shredding', () => {
 
   it('an erasure (admin route) leaves the fields [erased], the chain and digests intact, and says "shredded"', async () => {
     const analyst = await h.token('analyst');
+    // Dead letters keep messages as sent, in clear: one of alice's journey, one of bob's.
+    const refused = (journeyId: string, customerRef: string) =>
+      h.rt.bus.deadLetter({
+        reason: 'invalid_event',
+        detail: `CustomerNotified of ${journeyId} lacks a channel`,
+        problems: [{ path: 'data.channel', message: 'Required', code: 'invalid_type' }],
+        subject: 'journey.events.intake.CustomerNotified',
+        payload: JSON.stringify({ id: randomUUID(), type: 'CustomerNotified', journeyId, department: 'Intake', occurredAt: at(4), schemaVersion: 1, data: { message: `Dear ${customerRef}, about your claim` } }),
+        departmentSlug: 'intake',
+      });
+    await refused('sh-1', 'alice-7731');
+    await refused('sh-2', 'bob-1188');
     expect((await h.post('/api/erasures', { customerRef: 'alice-7731' }, analyst)).status).toBe(403);
     const res = await h.post('/api/erasures', { customerRef: 'alice-7731' }, await h.token('admin'));
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ erased: true, journeys: 1 });
+    expect(await res.json()).toMatchObject({ erased: true, journeys: 1, deadLetters: 1 });
+    const letters = ((await (await h.http('/api/dead-letters', { token: await h.token('admin') })).json()) as { items: { payload: string; erasedAt?: string }[] }).items;
+    expect(letters.map((l) => [l.payload.includes('bob-1188'), l.payload === '[erased]', typeof l.erasedAt])).toEqual([
+      [false, true, 'string'],
+      [true, false, 'undefined'],
+    ]);
+    // nor in the store file, where the in-process bus keeps its dead letters
+    for (const file of [h.storePath, `${h.storePath}-wal`].filter((f) => existsSync(f))) {
+      expect(readFileSync(file).includes(Buffer.from('Dear alice-7731')), file).toBe(false);
+    }
 
     // the analysts' timeline is read from the read store: its row was rewritten, not kept
     const timeline = (await (await h.http('/api/journeys/sh-1', { token: analyst })).json()) as { events: { actor?: string }[] };
@@ -110,5 +131,7 @@ describe('crypto-shredding', () => {
     const erased = run(['erase', '--customer', 'bob-1188']);
     expect(erased.status, erased.stderr).toBe(0);
     expect(erased.stdout).toMatch(/erased: the key of that customer is destroyed \(1 journey/);
+    // bob's dead letter, left by the erasure of alice, goes now
+    expect(erased.stdout).toMatch(/^dead letters: 1 naming that customer or their journeys erased \(table journey_dead_letters in /m);
   });
 });

@@ -202,6 +202,8 @@ export interface DeadLetter {
   dlqSeq: number;
   /** Set once `journey dlq replay` re-drove it: when, and how it ended. */
   replayed?: ReplayRecord;
+  /** Set when it mentioned an erased customer: payload, detail and problem messages read `[erased]`. */
+  erasedAt?: string;
 }
 
 /** Headers every bus message may carry. */

@@ -209,8 +209,11 @@ export async function startRuntime(options: RuntimeOptions = {}): Promise<Runtim
               // The read store's rows held those journeys' actors and reasons: rewritten from
               // the store as it reads now ([erased]), so no copy outlives the key.
               await projections.rewriteJourneys(r.journeyIds);
+              // Dead letters keep messages as sent, in clear: those naming the customer or one
+              // of their journeys lose their payload (JOURNEY_DLQ, or the table in the store file).
+              const deadLetters = await bus.deadLetterStore.erase({ journeyIds: new Set(r.journeyIds), customerRef }, new Date(r.record.at));
               await signer.signNow();
-              return { journeys: r.journeys, existed: r.existed, erasedAt: r.record.at };
+              return { journeys: r.journeys, existed: r.existed, erasedAt: r.record.at, deadLetters };
             },
           }
         : {}),

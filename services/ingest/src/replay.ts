@@ -56,6 +56,9 @@ export async function replayDeadLetters(options: ReplayOptions): Promise<ReplayS
 
 async function redrive(store: EventStore, letter: DeadLetter, now: number): Promise<ReplayRecord> {
   const at = new Date(now).toISOString();
+  if (letter.erasedAt !== undefined) {
+    return { at, outcome: 'rejected', detail: `the letter's payload was erased at ${letter.erasedAt} (right to erasure): it cannot be re-driven` };
+  }
   if (letter.payloadTruncatedFrom !== undefined) {
     return { at, outcome: 'rejected', detail: `the payload was cut at ${letter.payload.length} of ${letter.payloadTruncatedFrom} characters when dead-lettered: it cannot be re-driven` };
   }

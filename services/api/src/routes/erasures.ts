@@ -26,7 +26,7 @@ export function erasureRoutes(deps: AppDeps): Router {
       if (!deps.eraseCustomer) throw new HttpProblem(409, 'conflict', 'This server keeps no per-customer keys (JOURNEY_SHREDDING=off): nothing can be crypto-shredded.');
       const result = await deps.eraseCustomer(body.data.customerRef);
       res.setHeader('Cache-Control', 'no-store');
-      res.status(200).json({ erased: result.existed, journeys: result.journeys, erasedAt: result.erasedAt });
+      res.status(200).json({ erased: result.existed, journeys: result.journeys, erasedAt: result.erasedAt, deadLetters: result.deadLetters });
     },
   );
   return r;

@@ -31,6 +31,50 @@ export function slugFilter(department: string | undefined): string | undefined {
   return department === undefined ? undefined : departmentSlug(department);
 }
 
-export function isPendingReplay(letter: Pick<DeadLetter, 'replayed'>): boolean {
+export function isPendingReplay(letter: Pick<DeadLetter, 'replayed' | 'erasedAt'>): boolean {
+  // An erased letter has nothing left to re-drive.
+  if (letter.erasedAt !== undefined) return false;
   return letter.replayed === undefined || letter.replayed.outcome === 'rejected';
+}
+
+/** What an erased letter's payload, detail and problem messages read. */
+export const ERASED_TEXT = '[erased]';
+
+/**
+ * Whether a dead letter speaks of an erased customer: its payload names one of their
+ * journeys, or the customer reference itself. A payload that parses is matched on its
+ * fields (`journeyId`, `data.customerRef`, anywhere in an array); one that does not (the
+ * letters of invalid JSON) on the quoted strings, so a journey id never matches inside a
+ * longer one.
+ */
+export function mentions(letter: Pick<DeadLetter, 'payload'>, erased: { journeyIds: ReadonlySet<string>; customerRef?: string }): boolean {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(letter.payload);
+  } catch {
+    parsed = undefined;
+  }
+  const hit = (v: unknown): boolean => {
+    if (Array.isArray(v)) return v.some(hit);
+    if (v === null || typeof v !== 'object') return false;
+    const o = v as { journeyId?: unknown; data?: { customerRef?: unknown } };
+    if (typeof o.journeyId === 'string' && erased.journeyIds.has(o.journeyId)) return true;
+    return erased.customerRef !== undefined && o.data?.customerRef === erased.customerRef;
+  };
+  if (parsed !== undefined && hit(parsed)) return true;
+  const quoted = [...erased.journeyIds, ...(erased.customerRef !== undefined ? [erased.customerRef] : [])].map((x) => JSON.stringify(x));
+  return quoted.some((q) => letter.payload.includes(q));
+}
+
+/** The letter without anything of the customer's: only its reason, codes and places stay. */
+export function erasedLetter<T extends DeadLetterBody>(letter: T, at: Date): T {
+  // Re-drive records go too: a refusal's detail may quote the payload.
+  const { detail: _detail, payloadTruncatedFrom: _cut, replayed: _replayed, ...rest } = letter as T & { replayed?: unknown };
+  return {
+    ...rest,
+    payload: ERASED_TEXT,
+    ...(letter.detail !== undefined ? { detail: ERASED_TEXT } : {}),
+    problems: letter.problems.map((p) => ({ ...p, message: ERASED_TEXT })),
+    erasedAt: at.toISOString(),
+  } as T;
 }

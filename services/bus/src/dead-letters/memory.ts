@@ -1,6 +1,6 @@
 import { dlqSubject } from '@journeys/contracts';
 import type { DeadLetter, DeadLetterInput } from '../bus.ts';
-import { buildDeadLetter, isPendingReplay, slugFilter } from './build.ts';
+import { buildDeadLetter, erasedLetter, isPendingReplay, mentions, slugFilter } from './build.ts';
 import type { DeadLetterPage, DeadLetterQuery, DeadLetterStore, ReplayRecord } from './port.ts';
 
 /**
@@ -33,6 +33,15 @@ export function memoryDeadLetters(): DeadLetterStore {
         out.push({ ...l });
       }
       return Promise.resolve({ letters: out, next: null });
+    },
+    erase(erased, now = new Date()) {
+      let n = 0;
+      letters.forEach((l, i) => {
+        if (l.erasedAt !== undefined || !mentions(l, erased)) return;
+        letters[i] = erasedLetter(l, now);
+        n++;
+      });
+      return Promise.resolve(n);
     },
     markReplayed(dlqSeq: number, record: ReplayRecord) {
       const l = letters[dlqSeq - 1];

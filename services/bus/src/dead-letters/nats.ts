@@ -2,7 +2,7 @@ import { headers as natsHeaders } from '@nats-io/transport-node';
 import { JetStreamApiError, type JetStreamClient, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
 import { DLQ_STREAM, DLQ_SUBJECT_PREFIX, dlqSubject } from '@journeys/contracts';
 import { HEADER_DLQ_REASON, HEADER_DLQ_SUBJECT, type DeadLetter, type DeadLetterInput } from '../bus.ts';
-import { buildDeadLetter, isPendingReplay, slugFilter, type DeadLetterBody } from './build.ts';
+import { buildDeadLetter, erasedLetter, isPendingReplay, mentions, slugFilter, type DeadLetterBody } from './build.ts';
 import type { DeadLetterPage, DeadLetterQuery, DeadLetterStore, ReplayRecord } from './port.ts';
 
 /**
@@ -69,6 +69,33 @@ export function natsDeadLetters(js: JetStreamClient, manager: () => Promise<JetS
         if (query.pendingOnly && !isPendingReplay(letter)) continue;
         if (letters.length === limit) return { letters, next: letters.at(-1)!.dlqSeq };
         letters.push(letter);
+      }
+    },
+
+    async erase(erased, now = new Date()) {
+      // A JetStream message cannot be edited: the scrubbed letter is published on the same
+      // subject first, then the original deleted with erasure (its bytes overwritten on disk)
+      // with its re-drive records. A crash in between leaves the original to the next erase;
+      // the msg id keeps that from publishing a second scrubbed copy.
+      const jsm = await manager();
+      let n = 0;
+      for (let seq = 1; ; ) {
+        const m = await next(seq, LETTERS);
+        if (!m) return n;
+        seq = m.seq + 1;
+        const body = JSON.parse(decoder.decode(m.data)) as DeadLetterBody & { erasedAt?: string };
+        if (body.erasedAt !== undefined || !mentions(body, erased)) continue;
+        const hdrs = natsHeaders();
+        hdrs.set(HEADER_DLQ_REASON, body.reason);
+        hdrs.set(HEADER_DLQ_SUBJECT, body.subject);
+        await js.publish(m.subject, JSON.stringify(erasedLetter(body, now)), { headers: hdrs, msgID: `erased-${m.seq}`, timeout });
+        await jsm.streams.deleteMessage(DLQ_STREAM, m.seq, true);
+        // Its re-drive records too (a refusal's detail may quote the payload), erased one by one:
+        // a purge frees them without overwriting their bytes.
+        for (let r = await next(1, replayedSubject(m.seq)); r; r = await next(r.seq + 1, replayedSubject(m.seq))) {
+          await jsm.streams.deleteMessage(DLQ_STREAM, r.seq, true);
+        }
+        n++;
       }
     },
 

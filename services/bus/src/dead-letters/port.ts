@@ -41,6 +41,13 @@ export interface DeadLetterStore {
   list(query?: DeadLetterQuery): Promise<DeadLetterPage>;
   /** Records a re-drive's outcome on a letter (the last one wins). */
   markReplayed(dlqSeq: number, record: ReplayRecord): Promise<void>;
+  /**
+   * The right to erasure: every letter that mentions one of these journeys or the customer
+   * reference (`mentions`) keeps its reason, codes and place but loses its payload, detail
+   * and problem messages, durably and without a readable copy left behind. Returns how many
+   * letters were erased; erasing again finds none.
+   */
+  erase(erased: { journeyIds: ReadonlySet<string>; customerRef?: string }, now?: Date): Promise<number>;
   /** Problems that make the store unusable right now (e.g. its stream was deleted); empty when fine. */
   problems(): Promise<string[]>;
   describe(): string;

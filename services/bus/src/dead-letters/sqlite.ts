@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { dlqSubject } from '@journeys/contracts';
 import type { DeadLetter, DeadLetterInput } from '../bus.ts';
-import { buildDeadLetter, isPendingReplay, slugFilter, type DeadLetterBody } from './build.ts';
+import { buildDeadLetter, erasedLetter, isPendingReplay, mentions, slugFilter, type DeadLetterBody } from './build.ts';
 import type { DeadLetterPage, DeadLetterQuery, DeadLetterStore, ReplayRecord } from './port.ts';
 
 export interface SqliteDeadLetterOptions {
@@ -26,6 +26,9 @@ export function openSqliteDeadLetters(options: SqliteDeadLetterOptions): DeadLet
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
+  // A re-drive record or an erasure rewrites a letter: its old bytes are zeroed as they are
+  // freed, so an erased payload leaves no copy in free space.
+  db.pragma('secure_delete = ON');
   db.exec(`CREATE TABLE IF NOT EXISTS journey_dead_letters (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     dedupe_key TEXT UNIQUE,
@@ -41,6 +44,8 @@ export function openSqliteDeadLetters(options: SqliteDeadLetterOptions): DeadLet
      WHERE seq > @after AND (@slug IS NULL OR department_slug = @slug) AND (@reason IS NULL OR reason = @reason)
      ORDER BY seq LIMIT @limit`,
   );
+  const all = db.prepare<[number, number], Row>('SELECT seq, body, replayed FROM journey_dead_letters WHERE seq > ? ORDER BY seq LIMIT ?');
+  const rewrite = db.prepare('UPDATE journey_dead_letters SET body = ?, replayed = NULL WHERE seq = ?');
   let closed = false;
 
   const toLetter = (row: Row): DeadLetter => {
@@ -76,6 +81,25 @@ export function openSqliteDeadLetters(options: SqliteDeadLetterOptions): DeadLet
         }
         if (rows.length <= limit) return Promise.resolve({ letters, next: null });
       }
+    },
+    erase(erased, now = new Date()) {
+      const hits: { seq: number; body: string }[] = [];
+      for (let after = 0; ; ) {
+        const rows = all.all(after, 500);
+        for (const row of rows) {
+          after = row.seq;
+          const body = JSON.parse(row.body) as DeadLetterBody & { erasedAt?: string };
+          if (body.erasedAt === undefined && mentions(body, erased)) hits.push({ seq: row.seq, body: JSON.stringify(erasedLetter(body, now)) });
+        }
+        if (rows.length < 500) break;
+      }
+      if (hits.length === 0) return Promise.resolve(0);
+      db.transaction(() => {
+        for (const h of hits) rewrite.run(h.body, h.seq);
+      })();
+      // The WAL still holds the pages as they were.
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      return Promise.resolve(hits.length);
     },
     markReplayed(dlqSeq: number, record: ReplayRecord) {
       mark.run(JSON.stringify(record), dlqSeq);

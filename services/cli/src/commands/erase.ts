@@ -11,7 +11,8 @@ export function register(program: Command): void {
 The erasure is recorded, signed, in the audit directory (erasures.jsonl) with no trace of
 the reference itself. A running server reads the key file at start: erase through
 POST /api/erasures while it runs (the server then rewrites the read store's rows of those
-journeys itself). Run offline, this command rewrites them in the read store file.`,
+journeys itself). Run offline, this command rewrites them in the read store file. Either
+way the dead letters that name the customer or one of their journeys lose their payload.`,
     )
     .action(async (opts: { customer: string }) => {
       const { CliError } = await import('../errors.ts');
@@ -26,12 +27,14 @@ journeys itself). Run offline, this command rewrites them in the read store file
         if (!isShredding(store)) throw new CliError('JOURNEY_SHREDDING=off: this store keeps no per-customer keys, nothing can be crypto-shredded');
         const r = eraseCustomer(config, store, ref, 'cli');
         const rewritten = await rewriteReadStore(config, store, r.journeyIds);
+        const deadLetters = await eraseDeadLetters(config, r.journeyIds, ref, new Date(r.record.at));
         process.stdout.write(
           r.existed
             ? `erased: the key of that customer is destroyed (${r.journeys} journey(s)); recorded at ${r.record.at}\n`
             : `no key was held for that customer (nothing of theirs is readable); recorded at ${r.record.at}\n`,
         );
         if (rewritten !== null) process.stdout.write(`read store: ${rewritten} journey row(s) rewritten without the erased fields (${config.readStore})\n`);
+        process.stdout.write(`dead letters: ${deadLetters.erased} naming that customer or their journeys erased (${deadLetters.where})\n`);
       } finally {
         await store.close();
       }
@@ -59,5 +62,21 @@ async function rewriteReadStore(
     return await rewriteJourneys(rs, store, journeyIds);
   } finally {
     rs.close();
+  }
+}
+
+/** The dead letters of the configured bus (JOURNEY_DLQ with NATS_URL, else the store file's table) that name the customer. */
+async function eraseDeadLetters(
+  config: import('../config.ts').JourneyConfig,
+  journeyIds: readonly string[],
+  customerRef: string,
+  at: Date,
+): Promise<{ erased: number; where: string }> {
+  const { openConfiguredBus } = await import('../dead-letters.ts');
+  const bus = await openConfiguredBus(config, { name: 'journeys-erase' });
+  try {
+    return { erased: await bus.deadLetterStore.erase({ journeyIds: new Set(journeyIds), customerRef }, at), where: bus.deadLetterStore.describe() };
+  } finally {
+    await bus.close();
   }
 }
