@@ -1,4 +1,4 @@
-import { departmentSlug } from '@journeys/contracts';
+import { departmentSlug, ERASED_PLACEHOLDER } from '@journeys/contracts';
 import type { DeadLetter, DeadLetterInput } from '../bus.ts';
 
 /** Characters of the original payload a dead letter keeps (a NATS message must stay within max_payload). */
@@ -37,23 +37,15 @@ export function isPendingReplay(letter: Pick<DeadLetter, 'replayed' | 'erasedAt'
   return letter.replayed === undefined || letter.replayed.outcome === 'rejected';
 }
 
-/** What an erased letter's payload, detail and problem messages read. */
-export const ERASED_TEXT = '[erased]';
-
 /**
  * Whether a dead letter speaks of an erased customer: its payload names one of their
  * journeys, or the customer reference itself. A payload that parses is matched on its
  * fields (`journeyId`, `data.customerRef`, anywhere in an array); one that does not (the
  * letters of invalid JSON) on the quoted strings, so a journey id never matches inside a
- * longer one.
+ * longer one. Built once per erasure, asked of every letter.
  */
-export function mentions(letter: Pick<DeadLetter, 'payload'>, erased: { journeyIds: ReadonlySet<string>; customerRef?: string }): boolean {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(letter.payload);
-  } catch {
-    parsed = undefined;
-  }
+export function mentionsOf(erased: { journeyIds: ReadonlySet<string>; customerRef?: string }): (letter: Pick<DeadLetter, 'payload'>) => boolean {
+  const quoted = [...erased.journeyIds, ...(erased.customerRef !== undefined ? [erased.customerRef] : [])].map((x) => JSON.stringify(x));
   const hit = (v: unknown): boolean => {
     if (Array.isArray(v)) return v.some(hit);
     if (v === null || typeof v !== 'object') return false;
@@ -61,9 +53,16 @@ export function mentions(letter: Pick<DeadLetter, 'payload'>, erased: { journeyI
     if (typeof o.journeyId === 'string' && erased.journeyIds.has(o.journeyId)) return true;
     return erased.customerRef !== undefined && o.data?.customerRef === erased.customerRef;
   };
-  if (parsed !== undefined && hit(parsed)) return true;
-  const quoted = [...erased.journeyIds, ...(erased.customerRef !== undefined ? [erased.customerRef] : [])].map((x) => JSON.stringify(x));
-  return quoted.some((q) => letter.payload.includes(q));
+  return (letter) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(letter.payload);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed !== undefined && hit(parsed)) return true;
+    return quoted.some((q) => letter.payload.includes(q));
+  };
 }
 
 /** The letter without anything of the customer's: only its reason, codes and places stay. */
@@ -72,9 +71,9 @@ export function erasedLetter<T extends DeadLetterBody>(letter: T, at: Date): T {
   const { detail: _detail, payloadTruncatedFrom: _cut, replayed: _replayed, ...rest } = letter as T & { replayed?: unknown };
   return {
     ...rest,
-    payload: ERASED_TEXT,
-    ...(letter.detail !== undefined ? { detail: ERASED_TEXT } : {}),
-    problems: letter.problems.map((p) => ({ ...p, message: ERASED_TEXT })),
+    payload: ERASED_PLACEHOLDER,
+    ...(letter.detail !== undefined ? { detail: ERASED_PLACEHOLDER } : {}),
+    problems: letter.problems.map((p) => ({ ...p, message: ERASED_PLACEHOLDER })),
     erasedAt: at.toISOString(),
   } as T;
 }

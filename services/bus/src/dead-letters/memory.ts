@@ -1,6 +1,6 @@
 import { dlqSubject } from '@journeys/contracts';
 import type { DeadLetter, DeadLetterInput } from '../bus.ts';
-import { buildDeadLetter, erasedLetter, isPendingReplay, mentions, slugFilter } from './build.ts';
+import { buildDeadLetter, erasedLetter, isPendingReplay, mentionsOf, slugFilter } from './build.ts';
 import type { DeadLetterPage, DeadLetterQuery, DeadLetterStore, ReplayRecord } from './port.ts';
 
 /**
@@ -35,9 +35,10 @@ export function memoryDeadLetters(): DeadLetterStore {
       return Promise.resolve({ letters: out, next: null });
     },
     erase(erased, now = new Date()) {
+      const mentions = mentionsOf(erased);
       let n = 0;
       letters.forEach((l, i) => {
-        if (l.erasedAt !== undefined || !mentions(l, erased)) return;
+        if (l.erasedAt !== undefined || !mentions(l)) return;
         letters[i] = erasedLetter(l, now);
         n++;
       });

@@ -2,7 +2,7 @@ import { headers as natsHeaders } from '@nats-io/transport-node';
 import { JetStreamApiError, type JetStreamClient, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
 import { DLQ_STREAM, DLQ_SUBJECT_PREFIX, dlqSubject } from '@journeys/contracts';
 import { HEADER_DLQ_REASON, HEADER_DLQ_SUBJECT, type DeadLetter, type DeadLetterInput } from '../bus.ts';
-import { buildDeadLetter, erasedLetter, isPendingReplay, mentions, slugFilter, type DeadLetterBody } from './build.ts';
+import { buildDeadLetter, erasedLetter, isPendingReplay, mentionsOf, slugFilter, type DeadLetterBody } from './build.ts';
 import type { DeadLetterPage, DeadLetterQuery, DeadLetterStore, ReplayRecord } from './port.ts';
 
 /**
@@ -78,13 +78,14 @@ export function natsDeadLetters(js: JetStreamClient, manager: () => Promise<JetS
       // with its re-drive records. A crash in between leaves the original to the next erase;
       // the msg id keeps that from publishing a second scrubbed copy.
       const jsm = await manager();
+      const mentions = mentionsOf(erased);
       let n = 0;
       for (let seq = 1; ; ) {
         const m = await next(seq, LETTERS);
         if (!m) return n;
         seq = m.seq + 1;
         const body = JSON.parse(decoder.decode(m.data)) as DeadLetterBody & { erasedAt?: string };
-        if (body.erasedAt !== undefined || !mentions(body, erased)) continue;
+        if (body.erasedAt !== undefined || !mentions(body)) continue;
         const hdrs = natsHeaders();
         hdrs.set(HEADER_DLQ_REASON, body.reason);
         hdrs.set(HEADER_DLQ_SUBJECT, body.subject);

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { dlqSubject } from '@journeys/contracts';
 import type { DeadLetter, DeadLetterInput } from '../bus.ts';
-import { buildDeadLetter, erasedLetter, isPendingReplay, mentions, slugFilter, type DeadLetterBody } from './build.ts';
+import { buildDeadLetter, erasedLetter, isPendingReplay, mentionsOf, slugFilter, type DeadLetterBody } from './build.ts';
 import type { DeadLetterPage, DeadLetterQuery, DeadLetterStore, ReplayRecord } from './port.ts';
 
 export interface SqliteDeadLetterOptions {
@@ -83,13 +83,14 @@ export function openSqliteDeadLetters(options: SqliteDeadLetterOptions): DeadLet
       }
     },
     erase(erased, now = new Date()) {
+      const mentions = mentionsOf(erased);
       const hits: { seq: number; body: string }[] = [];
       for (let after = 0; ; ) {
         const rows = all.all(after, 500);
         for (const row of rows) {
           after = row.seq;
           const body = JSON.parse(row.body) as DeadLetterBody & { erasedAt?: string };
-          if (body.erasedAt === undefined && mentions(body, erased)) hits.push({ seq: row.seq, body: JSON.stringify(erasedLetter(body, now)) });
+          if (body.erasedAt === undefined && mentions(body)) hits.push({ seq: row.seq, body: JSON.stringify(erasedLetter(body, now)) });
         }
         if (rows.length < 500) break;
       }
